@@ -1,0 +1,208 @@
+package dev.tailbus.core.fs;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The few libc calls the JDK does not offer (flock, inotify, eventfd, poll), bound through the
+ * FFM API. Every call captures {@code errno} so that failures carry the system's own reason.
+ *
+ * <p>Design note: this class only binds and invokes; it owns no descriptor. {@link LockFile} and
+ * {@link Inotify} own theirs and close them.
+ */
+final class Libc {
+    static final int O_RDWR = 02;
+    static final int O_CREAT = 0100;
+    static final int O_CLOEXEC = 02000000;
+    static final int O_NONBLOCK = 04000;
+
+    static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
+    static final int LOCK_UN = 8;
+
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int EWOULDBLOCK = EAGAIN;
+
+    static final short POLLIN = 1;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle OPEN = bind("open",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = bind("close",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle FLOCK = bind("flock",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle READ = bind("read",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle WRITE = bind("write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle POLL = bind("poll",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle INOTIFY_INIT1 = bind("inotify_init1",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle INOTIFY_ADD_WATCH = bind("inotify_add_watch",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle INOTIFY_RM_WATCH = bind("inotify_rm_watch",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle EVENTFD = bind("eventfd",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("strerror").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+    private Libc() {
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        Linker.Option[] all = new Linker.Option[options.length + 1];
+        all[0] = Linker.Option.captureCallState("errno");
+        System.arraycopy(options, 0, all, 1, options.length);
+        return LINKER.downcallHandle(
+                LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name)),
+                descriptor, all);
+    }
+
+    /** The outcome of one call: its return value and, when that is negative, errno. */
+    record Result(long value, int errno) {
+        boolean failed() {
+            return value < 0;
+        }
+
+        IOException exception(String what) {
+            return new IOException(what + ": " + strerror(errno));
+        }
+    }
+
+    private static Result result(long value, MemorySegment capture) {
+        int errno = value < 0 ? (int) ERRNO.get(capture, 0L) : 0;
+        return new Result(value, errno);
+    }
+
+    static Result open(String path, int flags, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int fd = (int) OPEN.invokeExact(capture, arena.allocateFrom(path), flags, mode);
+            return result(fd, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("open", t);
+        }
+    }
+
+    static Result close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int rc = (int) CLOSE.invokeExact(capture, fd);
+            return result(rc, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("close", t);
+        }
+    }
+
+    static Result flock(int fd, int operation) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int rc = (int) FLOCK.invokeExact(capture, fd, operation);
+            return result(rc, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("flock", t);
+        }
+    }
+
+    static Result read(int fd, MemorySegment buffer) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            long n = (long) READ.invokeExact(capture, fd, buffer, buffer.byteSize());
+            return result(n, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("read", t);
+        }
+    }
+
+    static Result write(int fd, MemorySegment buffer) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            long n = (long) WRITE.invokeExact(capture, fd, buffer, buffer.byteSize());
+            return result(n, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("write", t);
+        }
+    }
+
+    /** poll(2) over {@code pollfds}, an array of {@code struct pollfd} (8 bytes each). */
+    static Result poll(MemorySegment pollfds, int count, int timeoutMillis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int n = (int) POLL.invokeExact(capture, pollfds, (long) count, timeoutMillis);
+            return result(n, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("poll", t);
+        }
+    }
+
+    static Result inotifyInit1(int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int fd = (int) INOTIFY_INIT1.invokeExact(capture, flags);
+            return result(fd, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("inotify_init1", t);
+        }
+    }
+
+    static Result inotifyAddWatch(int fd, String path, int mask) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int wd = (int) INOTIFY_ADD_WATCH.invokeExact(capture, fd, arena.allocateFrom(path), mask);
+            return result(wd, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("inotify_add_watch", t);
+        }
+    }
+
+    static Result inotifyRmWatch(int fd, int wd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int rc = (int) INOTIFY_RM_WATCH.invokeExact(capture, fd, wd);
+            return result(rc, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("inotify_rm_watch", t);
+        }
+    }
+
+    static Result eventfd(int initial, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int fd = (int) EVENTFD.invokeExact(capture, initial, flags);
+            return result(fd, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("eventfd", t);
+        }
+    }
+
+    static String strerror(int errno) {
+        try {
+            MemorySegment message = (MemorySegment) STRERROR.invokeExact(errno);
+            return message.reinterpret(1024).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    private static IllegalStateException linkageFailure(String call, Throwable cause) {
+        return new IllegalStateException("native call " + call + " failed to run", cause);
+    }
+}
