@@ -1,0 +1,79 @@
+package dev.tailbus.systemtest.tailsrv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import dev.tailbus.systemtest.Launcher;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad command lines and unusable paths or ports: one line on stderr, the right exit status. */
+class TailsrvCommandLineTest {
+    @TempDir
+    Path dir;
+
+    private static Launcher.Result tailsrv(String... args) throws Exception {
+        return Launcher.run(Launcher.command("tailsrv", args), new byte[0], Duration.ofSeconds(30));
+    }
+
+    private static void assertOneLine(Launcher.Result result, int status, String contains) {
+        assertThat(result.exitStatus()).isEqualTo(status);
+        assertThat(result.stderr().lines().filter(l -> !l.startsWith("Try ")).toList())
+                .hasSize(1).first().asString().contains(contains);
+        assertThat(result.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldRefuseADirectoryWithOneLineAndStatusOne() throws Exception {
+        assertOneLine(tailsrv("--bind", "127.0.0.1", "-p", "0", dir.toString()), 1, "is a directory");
+    }
+
+    @Test
+    void shouldRefuseSomethingThatIsNotARegularFile() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+        assertOneLine(tailsrv("--bind", "127.0.0.1", "-p", "0", fifo.toString()), 1, "not a regular file");
+    }
+
+    @Test
+    void shouldRefuseAnUnreadableFile() throws Exception {
+        assumeFalse("root".equals(System.getProperty("user.name")), "root reads every file");
+        Path secret = Files.writeString(dir.resolve("secret"), "x");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("-w-------"));
+        assertOneLine(tailsrv("--bind", "127.0.0.1", "-p", "0", secret.toString()), 1, "permission denied");
+    }
+
+    @Test
+    void shouldRefuseAFileInAMissingFolder() throws Exception {
+        assertOneLine(tailsrv("--bind", "127.0.0.1", "-p", "0", dir.resolve("no/such.log").toString()), 1, "does not exist");
+    }
+
+    @Test
+    void shouldRefuseAPortAlreadyInUseWithOneLineAndStatusOne() throws Exception {
+        Path log = Files.writeString(dir.resolve("a.log"), "data");
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Launcher.Result result = tailsrv("--bind", "127.0.0.1", "-p", Integer.toString(taken.getLocalPort()), log.toString());
+            assertOneLine(result, 1, "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    @Test
+    void shouldRefuseUsageErrorsWithStatusTwo() throws Exception {
+        Path log = Files.writeString(dir.resolve("a.log"), "data");
+        assertOneLine(tailsrv(log.toString()), 2, "PATH needs a port");
+        assertOneLine(tailsrv(), 2, "name a file");
+        assertOneLine(tailsrv("-p", "0", log.toString(), "--header-timeout", "soon"), 2, "not a positive duration");
+        assertOneLine(tailsrv("-p", "0", log.toString(), "--header-limit", "1"), 2, "header limit");
+        assertOneLine(tailsrv("-p", "70000", log.toString()), 2, "not in 0..65535");
+        assertOneLine(tailsrv("--serve", "x:" + log), 2, "not a port number");
+        assertOneLine(tailsrv("-p", "0", log.toString(), "--log-level", "loud"), 2, "--log-level");
+    }
+}
