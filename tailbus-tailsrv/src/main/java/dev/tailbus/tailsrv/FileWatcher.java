@@ -10,12 +10,11 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * The inotify side of tailsrv: one thread that sleeps in {@code poll(2)} on the inotify
- * descriptor, queues the events it reads, and wakes the conductor's selector.
- *
- * <p>Design note: a Java {@link java.nio.channels.Selector} cannot wait on an inotify
- * descriptor, so one extra thread bridges the two. It is the only thread besides the conductor,
- * whatever the number of clients or files, and it costs nothing while the files are quiet.
+ * The inotify side of tailsrv. Either the conductor's selector wakes for inotify events itself
+ * ({@link SelectorLink}) and {@link #drain()} reads them on the conductor's thread, or, where
+ * that cannot be set up, one thread sleeps in {@code poll(2)} on the inotify descriptor, queues
+ * the events it reads and wakes the selector. Either way the number of threads is fixed, and a
+ * quiet file costs nothing.
  *
  * <p>Threading: {@link #drain()} is called by the conductor; the watch methods and
  * {@link #close()} by any thread.
@@ -31,23 +30,44 @@ final class FileWatcher implements Closeable {
     private final Inotify inotify;
     private final Runnable wake;
     private final Queue<Inotify.Event> events = new ConcurrentLinkedQueue<>();
+    /** Set this system property to true to use the watcher thread even where the link works. */
+    static final String THREAD_PROPERTY = "tailbus.tailsrv.inotifyThread";
+    private static final String INOTIFY = "anon_inode:inotify";
+
     private final Thread thread;
     private volatile boolean closed;
     private volatile IOException failure;
 
-    private FileWatcher(Inotify inotify, Runnable wake) {
+    private FileWatcher(Inotify inotify, Runnable wake, boolean linked) {
         this.inotify = inotify;
         this.wake = wake;
-        this.thread = Thread.ofPlatform().name("tailsrv-inotify").daemon().unstarted(this::watch);
+        this.thread = linked ? null : Thread.ofPlatform().name("tailsrv-inotify").daemon().unstarted(this::watch);
     }
 
-    /** Opens an inotify instance; {@code wake} is run after each batch of events is queued. */
-    static FileWatcher open(Runnable wake) throws IOException {
-        return new FileWatcher(Inotify.open(), wake);
+    /**
+     * Opens an inotify instance and links it to the selector whose epoll descriptor is
+     * {@code selectorEpoll}; where that fails, a thread will wait for events and run
+     * {@code wake} after queueing each batch.
+     */
+    static FileWatcher open(java.util.OptionalInt selectorEpoll, Runnable wake) throws IOException {
+        SelectorLink.Opened<Inotify> opened = SelectorLink.opened(INOTIFY, Inotify::open);
+        boolean linked = !Boolean.getBoolean(THREAD_PROPERTY)
+                && selectorEpoll.isPresent() && opened.descriptor().isPresent()
+                && SelectorLink.add(selectorEpoll.getAsInt(), opened.descriptor().getAsInt());
+        LOG.log(System.Logger.Level.DEBUG, linked ? "file events wake the selector directly"
+                : "file events come through a watcher thread");
+        return new FileWatcher(opened.value(), wake, linked);
+    }
+
+    /** Whether file events reach the selector without a thread of their own. */
+    boolean isLinked() {
+        return thread == null;
     }
 
     void start() {
-        thread.start();
+        if (thread != null) {
+            thread.start();
+        }
     }
 
     int watchFolder(Path folder) throws IOException {
@@ -64,6 +84,9 @@ final class FileWatcher implements Closeable {
 
     /** The events queued since the last call; throws if the watching thread failed. */
     List<Inotify.Event> drain() throws IOException {
+        if (thread == null) {
+            return inotify.poll(0);
+        }
         if (failure != null) {
             throw failure;
         }
@@ -100,6 +123,9 @@ final class FileWatcher implements Closeable {
         }
         closed = true;
         inotify.close();
+        if (thread == null) {
+            return;
+        }
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {

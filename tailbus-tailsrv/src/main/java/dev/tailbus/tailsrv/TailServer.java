@@ -16,8 +16,9 @@ import java.util.Map;
  * appended to it, for as long as it stays.
  *
  * <p>{@link #start} checks the files, binds every port (before the files need to exist) and
- * starts two threads: the {@link TailConductor} that serves every client, and the
- * {@link FileWatcher} that tells it when a file changes. Their number does not grow with clients.
+ * starts the {@link TailConductor}'s thread, which serves every client and hears of file
+ * changes from the {@link FileWatcher} (which has a thread of its own only where the selector
+ * cannot wait for inotify itself). The number of threads does not grow with clients.
  *
  * <p>Threading: all methods may be called from any thread.
  */
@@ -50,7 +51,8 @@ public final class TailServer implements AutoCloseable {
         }
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            Selector selector = Selector.open();
+            SelectorLink.Opened<Selector> selecting = SelectorLink.openSelector();
+            Selector selector = selecting.value();
             opened.add(selector);
             Map<WatchedFile, ServerSocketChannel> listeners = new LinkedHashMap<>();
             Map<ServedFile, Integer> ports = new LinkedHashMap<>();
@@ -61,7 +63,7 @@ public final class TailServer implements AutoCloseable {
                 listeners.put(new WatchedFile(file), listener);
                 ports.put(file, ((InetSocketAddress) listener.getLocalAddress()).getPort());
             }
-            FileWatcher watcher = FileWatcher.open(selector::wakeup);
+            FileWatcher watcher = FileWatcher.open(selecting.descriptor(), selector::wakeup);
             opened.add(watcher);
             TailConductor conductor = new TailConductor(config, selector, watcher, listeners);
             conductor.prepare();
