@@ -34,6 +34,8 @@ final class TailConductor implements Runnable {
     /** Bytes one client may be sent in one turn before the others get theirs. */
     static final long TURN_BUDGET = 8L * 1024 * 1024;
     private static final int ACCEPTS_PER_TURN = 1024;
+    /** How long accepting pauses after it failed (out of descriptors), so as not to spin. */
+    private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final TailsrvConfig config;
     private final Selector selector;
@@ -43,6 +45,9 @@ final class TailConductor implements Runnable {
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(16 * 1024);
     private final long headerTimeoutNanos;
     private long nextSessionId;
+    /** When paused listeners accept again (0: none is paused). */
+    private long acceptsResumeAt;
+    private boolean acceptFailureLogged;
     private volatile boolean running = true;
     private int clients;
 
@@ -87,6 +92,7 @@ final class TailConductor implements Runnable {
                 selector.select(this::onReady, selectTimeoutMillis());
                 onFileEvents(watcher.drain());
                 expireHeaders();
+                resumeAccepts();
             }
         } catch (IOException e) {
             throw new TailsrvException(TailsrvException.Kind.IO, "serving failed: " + e.getMessage(), e);
@@ -97,11 +103,28 @@ final class TailConductor implements Runnable {
 
     private long selectTimeoutMillis() {
         TailSession first = awaitingHeader.peekFirst();
-        if (first == null) {
+        long next = first == null ? 0 : first.headerDeadlineNanos;
+        if (acceptsResumeAt != 0 && (next == 0 || acceptsResumeAt - next < 0)) {
+            next = acceptsResumeAt;
+        }
+        if (next == 0) {
             return 0; // no limit
         }
-        long nanos = first.headerDeadlineNanos - System.nanoTime();
+        long nanos = next - System.nanoTime();
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos) + 1);
+    }
+
+    private void resumeAccepts() {
+        if (acceptsResumeAt == 0 || acceptsResumeAt - System.nanoTime() > 0) {
+            return;
+        }
+        acceptsResumeAt = 0;
+        for (ServerSocketChannel listener : listeners.values()) {
+            SelectionKey key = listener.keyFor(selector);
+            if (key != null && key.isValid()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        }
     }
 
     private void onReady(SelectionKey key) {
@@ -127,13 +150,21 @@ final class TailConductor implements Runnable {
             try {
                 socket = listener.accept();
             } catch (IOException e) {
-                // EMFILE and the like: the client waits in the backlog until a descriptor is free.
-                LOG.log(System.Logger.Level.WARNING, "cannot accept a client on port " + file.served().port() + ": " + e.getMessage());
+                // Out of descriptors and the like: the client waits in the backlog while this
+                // listener pauses, rather than have the loop spin on a ready listener.
+                if (!acceptFailureLogged) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot accept clients of " + file.path()
+                            + " for now: " + e.getMessage() + " (see ulimit -n)");
+                    acceptFailureLogged = true;
+                }
+                listener.keyFor(selector).interestOps(0);
+                acceptsResumeAt = System.nanoTime() + ACCEPT_PAUSE_NANOS;
                 return;
             }
             if (socket == null) {
                 return;
             }
+            acceptFailureLogged = false;
             TailSession session = new TailSession(++nextSessionId, socket, file,
                     System.nanoTime() + headerTimeoutNanos, config.headerLimit());
             try {
@@ -177,9 +208,6 @@ final class TailConductor implements Runnable {
 
     private void onHeader(TailSession session) {
         WatchedFile file = session.file;
-        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            LOG.log(System.Logger.Level.DEBUG, "client " + session.id + " asks for offset " + session.requested());
-        }
         if (file.isOpen()) {
             session.startAt(file.size());
             send(session);
@@ -344,8 +372,9 @@ final class TailConductor implements Runnable {
         session.file.waiting.remove(session);
         clients--;
         if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            String asked = session.state() == TailSession.State.HEADER ? "" : "asked for " + session.requested() + ", ";
             LOG.log(System.Logger.Level.DEBUG, "client " + session.id + " disconnected: " + reason
-                    + " (sent " + session.sent() + " bytes)");
+                    + " (" + asked + "sent " + session.sent() + " bytes)");
         }
     }
 

@@ -119,7 +119,8 @@ final class TailSession {
      * session stays, but its input is not watched any more.
      */
     boolean discardInput(ByteBuffer scratch) throws IOException {
-        while (true) {
+        // A few reads per turn at most: a client that floods us must not hold the thread.
+        for (int reads = 0; reads < 4; reads++) {
             scratch.clear();
             int n = socket.read(scratch);
             if (n < 0) {
@@ -130,6 +131,7 @@ final class TailSession {
                 return true;
             }
         }
+        return true;
     }
 
     /**
