@@ -63,9 +63,19 @@ final class TailsrvProcess implements AutoCloseable {
         return status("VmRSS") / 1024.0;
     }
 
-    /** The process's thread count. */
-    long threads() throws IOException {
-        return status("Threads");
+    /** The names of the process's threads (as the kernel keeps them: 15 characters at most). */
+    List<String> threadNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    names.add(Files.readString(task.resolve("comm")).strip());
+                } catch (IOException e) {
+                    // The thread ended while listing.
+                }
+            }
+        }
+        return names;
     }
 
     long openFiles() throws IOException {
