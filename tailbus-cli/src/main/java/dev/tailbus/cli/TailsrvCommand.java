@@ -35,11 +35,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "tailsrv",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = {
-                "tail -f as a TCP server. A client sends one line holding a byte offset (negative:",
-                "from the end) and is sent the file from there, and everything appended to it,",
-                "for as long as it stays connected. Example: echo 0 | nc HOST PORT"
-        })
+        description = "tail -f as a TCP server. A client sends one line holding a byte offset"
+                + " (negative: from the end) and is sent the file from there, and everything appended"
+                + " to it, for as long as it stays connected. Example: echo 0 | nc HOST PORT%n")
 public final class TailsrvCommand implements Callable<Integer> {
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "The TCP port to serve PATH on (0: any free port).")
     private Integer port;

@@ -49,7 +49,6 @@ final class TailConductor implements Runnable {
     private long acceptsResumeAt;
     private boolean acceptFailureLogged;
     private volatile boolean running = true;
-    private int clients;
 
     TailConductor(TailsrvConfig config, Selector selector, FileWatcher watcher,
                   Map<WatchedFile, ServerSocketChannel> listeners) {
@@ -72,11 +71,6 @@ final class TailConductor implements Runnable {
             // Opened after the folder is watched, so that a file created in between is not missed.
             openIfThere(file);
         }
-    }
-
-    /** The number of clients connected now (for tests through the server). */
-    int clients() {
-        return clients;
     }
 
     /** Ends the loop; it closes every socket on its way out. */
@@ -178,7 +172,6 @@ final class TailConductor implements Runnable {
             }
             file.sessions.add(session);
             awaitingHeader.addLast(session);
-            clients++;
             if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
                 LOG.log(System.Logger.Level.DEBUG, "client " + session.id + " connected from "
                         + remote(session) + " to " + file.path());
@@ -216,6 +209,9 @@ final class TailConductor implements Runnable {
 
     private void send(TailSession session) {
         WatchedFile file = session.file;
+        if (!session.socket.isOpen()) {
+            return; // closed earlier in this turn (a truncation seen while feeding others)
+        }
         try {
             long sent = session.transfer(file.channel(), file.size(), TURN_BUDGET);
             if (session.state() == TailSession.State.CAUGHT_UP) {
@@ -370,7 +366,6 @@ final class TailConductor implements Runnable {
         closeQuietly(session.socket);
         session.file.sessions.remove(session);
         session.file.waiting.remove(session);
-        clients--;
         if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
             String asked = session.state() == TailSession.State.HEADER ? "" : "asked for " + session.requested() + ", ";
             LOG.log(System.Logger.Level.DEBUG, "client " + session.id + " disconnected: " + reason

@@ -102,11 +102,6 @@ final class TailSession {
         return headerLength == header.length ? HeaderOutcome.TOO_LONG : HeaderOutcome.INCOMPLETE;
     }
 
-    /** The text of a header that was not an offset, cut short, for a log line. */
-    String headerText() {
-        return header == null ? "" : new String(header, 0, Math.min(headerLength, 32), java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
     /** Sets where streaming starts, once the file exists and its size is known. */
     void startAt(long size) {
         position = OffsetHeader.start(requested, size);
