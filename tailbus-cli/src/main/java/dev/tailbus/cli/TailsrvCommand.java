@@ -30,7 +30,8 @@ import picocli.CommandLine.Parameters;
  *
  * <p>Prints one line per served file on stderr once its port is bound,
  * {@code tailsrv: serving PATH on ADDRESS:PORT}, so that a caller that asked for port 0 learns
- * the port. Stops on SIGINT/SIGTERM, or when every file is gone without lingering (status 0).
+ * the port. Stops on SIGINT/SIGTERM (closing every client and port first), or with status 0
+ * when every file is gone without lingering.
  */
 @Command(name = "tailsrv",
         mixinStandardHelpOptions = true,
