@@ -130,11 +130,17 @@ final class TailConductor implements Runnable {
             return;
         }
         TailSession session = (TailSession) key.attachment();
-        if (key.isReadable()) {
-            onReadable(session);
-        }
-        if (key.isValid() && key.isWritable() && session.state() == TailSession.State.STREAMING) {
-            send(session);
+        try {
+            if (key.isReadable()) {
+                onReadable(session);
+            }
+            if (key.isValid() && key.isWritable() && session.state() == TailSession.State.STREAMING) {
+                send(session);
+            }
+        } catch (RuntimeException e) {
+            // A fault with one client must not stop the others being served.
+            LOG.log(System.Logger.Level.WARNING, "client " + session.id + " failed: " + e);
+            close(session, "failed: " + e);
         }
     }
 
