@@ -22,11 +22,9 @@ public final class Producer {
     private static final int QUEUE_DEPTH = 8;
 
     private final BusConfig config;
-    private final ByteBuffer pending;
 
     private Producer(BusConfig config) {
         this.config = config;
-        this.pending = ByteBuffer.allocate(config.blockSize());
     }
 
     /** Puts all of {@code input} on the bus described by {@code config}; returns at end of input. */
@@ -38,27 +36,26 @@ public final class Producer {
     }
 
     private void pump(InputStream input, ChunkWriter writer) throws IOException {
+        Chunker chunker = new Chunker(config.blockSize(), config.chunking(), writer::write);
         BlockingQueue<Object> pieces = new ArrayBlockingQueue<>(QUEUE_DEPTH);
         Thread reader = Thread.ofPlatform().daemon().name("filebus-input").start(() -> readInput(input, pieces));
         long idleNanos = config.sleepInterval().toNanos();
         try {
             while (true) {
-                boolean mayCutOnPause = pending.position() > 0 && config.chunking() != Chunking.FULL_BLOCKS;
-                Object piece = mayCutOnPause ? pieces.poll(idleNanos, TimeUnit.NANOSECONDS) : pieces.take();
+                Object piece = chunker.waitsForPause() ? pieces.poll(idleNanos, TimeUnit.NANOSECONDS) : pieces.take();
                 if (piece == null) {
-                    cut(writer, false);
+                    chunker.pause();
                 } else if (piece instanceof IOException failure) {
                     throw failure;
                 } else if (piece == END) {
-                    while (pending.position() > 0) {
-                        cut(writer, true);
-                    }
+                    chunker.end();
                     if (config.lossless()) {
                         writer.write(ByteBuffer.allocate(0));
                     }
                     return;
                 } else {
-                    append((byte[]) piece, writer);
+                    byte[] bytes = (byte[]) piece;
+                    chunker.append(bytes, 0, bytes.length);
                 }
             }
         } catch (InterruptedException e) {
@@ -67,41 +64,6 @@ public final class Producer {
         } finally {
             reader.interrupt();
         }
-    }
-
-    private void append(byte[] piece, ChunkWriter writer) throws IOException {
-        int offset = 0;
-        while (offset < piece.length) {
-            int n = Math.min(pending.remaining(), piece.length - offset);
-            pending.put(piece, offset, n);
-            offset += n;
-            if (!pending.hasRemaining()) {
-                cut(writer, true);
-            }
-        }
-    }
-
-    /**
-     * Writes a chunk from the pending bytes: all of them, or for {@link Chunking#LINES} those up
-     * to the last newline ({@code full} allows a newline-less full block to go whole).
-     */
-    private void cut(ChunkWriter writer, boolean full) throws IOException {
-        int length = pending.position();
-        if (config.chunking() == Chunking.LINES) {
-            int lastNewline = length - 1;
-            while (lastNewline >= 0 && pending.get(lastNewline) != '\n') {
-                lastNewline--;
-            }
-            if (lastNewline >= 0) {
-                length = lastNewline + 1;
-            } else if (!full) {
-                return;
-            }
-        }
-        writer.write(ByteBuffer.wrap(pending.array(), 0, length));
-        int rest = pending.position() - length;
-        System.arraycopy(pending.array(), length, pending.array(), 0, rest);
-        pending.position(rest);
     }
 
     private void readInput(InputStream input, BlockingQueue<Object> pieces) {
