@@ -52,10 +52,21 @@ final class Partition {
     /** Creates the first, live segment of a new prefix. */
     static Partition create(Path root, String prefix) throws IOException {
         Path file = SegmentFiles.live(root, prefix);
+        Path created = file.getParent();
+        while (!Files.exists(created.getParent()) && created.getParent().startsWith(root)) {
+            created = created.getParent();
+        }
+        boolean newFolders = !Files.exists(created);
         Files.createDirectories(file.getParent());
         Segment live = Segment.open(file, true);
         live.indexChannel().write(IndexEntry.header(), 0);
-        Durable.forceFolder(file.getParent());
+        // force every folder that got a new entry: the segment's, and each new folder's parent
+        for (Path folder = file.getParent(); folder != null && folder.startsWith(root); folder = folder.getParent()) {
+            Durable.forceFolder(folder);
+            if (!newFolders || folder.equals(created.getParent())) {
+                break;
+            }
+        }
         return new Partition(root, prefix, new Segment[] {live}, new SegmentWriter(live));
     }
 
