@@ -54,6 +54,9 @@ public final class EventLog implements Closeable {
     private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread flusher;
     private long nextPosition = 1;
+    /** Positions up to this may have gone to events in no file: never give them again. */
+    private long reserved;
+    private static final long RESERVATION = 10_000;
     private volatile long lastPosition;
     private volatile long version;
     private long lastRetentionMillis;
@@ -261,6 +264,8 @@ public final class EventLog implements Closeable {
             partitionsByPrefix.put(e.getKey(), p);
         }
         partitions = partitionsByPrefix.values().toArray(new Partition[0]);
+        reserved = readReserved();
+        max = Math.max(max, reserved);
         nextPosition = max + 1;
         lastPosition = max;
         version++;
@@ -270,6 +275,32 @@ public final class EventLog implements Closeable {
         }
         lastRetentionMillis = now;
         return count;
+    }
+
+    /**
+     * Notes durably that positions up to {@code upTo} may be given to events that no file holds,
+     * so that the next open continues after them. Written once per {@value #RESERVATION}
+     * positions of such events, not per event.
+     */
+    private void reserve(long upTo) throws IOException {
+        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
+        dev.tailbus.core.fs.Durable.replace(file,
+                ByteBuffer.wrap((upTo + "\n").getBytes(StandardCharsets.US_ASCII)));
+        reserved = upTo;
+    }
+
+    private long readReserved() throws IOException {
+        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            LOG.log(Level.WARNING, "ignoring " + file + ": not a position: " + LogException.quote(text));
+            return 0;
+        }
     }
 
     /** Recovers one segment file; null when it is not a store file (left alone, logged). */
@@ -432,6 +463,9 @@ public final class EventLog implements Closeable {
                 if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
                     version++;
                 }
+            }
+            if (targets.length == 0 && position > reserved) {
+                reserve(position + RESERVATION);
             }
             out[i] = new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), stored, targets.length > 0);
         }

@@ -26,7 +26,7 @@ final class Partition {
     final String prefix;
     private final Path root;
     private volatile Segment[] segments;
-    private SegmentWriter writer;
+    private volatile SegmentWriter writer;
     private final HashSet<String> topicSet = new HashSet<>();
     private volatile String[] topics = new String[0];
     /** When the live segment got its first event, ms since the epoch by the log's clock. */
