@@ -259,6 +259,9 @@ public final class EventLog implements Closeable {
             Segment[] segments = writers.stream().map(SegmentWriter::segment).toArray(Segment[]::new);
             for (Segment s : segments) {
                 s.publish();
+                if (s != last.segment()) {
+                    s.release();
+                }
             }
             Partition p = new Partition(root, e.getKey(), segments, last);
             partitionsByPrefix.put(e.getKey(), p);
@@ -579,8 +582,8 @@ public final class EventLog implements Closeable {
             for (Head head : heads) {
                 int have = taken.getOrDefault(head.topic(), 0);
                 int e = head.entry();
-                try {
-                    while (e >= 0 && have < n) {
+                while (e >= 0 && have < n) {
+                    try {
                         entry.clear();
                         head.segment().indexChannel().read(entry, IndexEntry.at(e));
                         long position = entry.getLong(IndexEntry.POSITION);
@@ -593,10 +596,14 @@ public final class EventLog implements Closeable {
                             }
                         }
                         e = previous;
-                    }
-                } catch (IOException ex) {
-                    if (!Segment.isClosed(ex)) {
-                        throw LogException.io("read", head.segment().dataPath(), ex);
+                    } catch (IOException ex) {
+                        if (!Segment.isClosed(ex)) {
+                            throw LogException.io("read", head.segment().dataPath(), ex);
+                        }
+                        if (head.segment().isGone()) {
+                            break; // deleted by retention meanwhile
+                        }
+                        // released after a rotation meanwhile: read the entry again
                     }
                 }
                 taken.put(head.topic(), have);

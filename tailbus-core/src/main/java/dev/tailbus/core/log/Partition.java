@@ -149,6 +149,7 @@ final class Partition {
         old.force();
         old.publish();
         old.renameTo(SegmentFiles.rotated(root, prefix, old.firstPosition()));
+        old.release();
         Path file = SegmentFiles.live(root, prefix);
         Segment fresh = Segment.open(file, true);
         fresh.indexChannel().write(IndexEntry.header(), 0);

@@ -206,11 +206,17 @@ final class Segment {
 
     /** Deletes the segment's files, durably. */
     void delete() throws IOException {
+        // closed first, so that a reader fails as "closed" (and moves on), never as "missing file"
+        close();
         Path oldData = dataPath;
         Files.deleteIfExists(SegmentFiles.index(oldData));
         Files.deleteIfExists(oldData);
         Durable.forceFolder(oldData.toAbsolutePath().getParent());
-        close();
+    }
+
+    /** Whether the segment was closed for good (deleted, or the log closed), not just released. */
+    synchronized boolean isGone() {
+        return closed;
     }
 
     /** Closes both files for good (reads then fail as closed). Idempotent. */
