@@ -50,6 +50,8 @@ public final class EventLog implements Closeable {
     private final Map<String, Partition> partitionsByPrefix = new HashMap<>();
     private volatile Partition[] partitions = new Partition[0];
     private final Map<String, Partition[]> routes = new HashMap<>();
+    private String lastRoutedTopic;
+    private Partition[] lastRoute;
     private final List<Partition> dirty = new ArrayList<>();
     private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread flusher;
@@ -133,6 +135,7 @@ public final class EventLog implements Closeable {
                 log.partitionsByPrefix.clear();
                 log.partitions = new Partition[0];
                 log.routes.clear();
+                log.lastRoutedTopic = null;
                 return log.load(true);
             } catch (IOException e) {
                 throw LogException.io("reindex the store at", root, e);
@@ -485,6 +488,16 @@ public final class EventLog implements Closeable {
     }
 
     private Partition[] routeOf(String topic) throws IOException {
+        if (topic.equals(lastRoutedTopic)) {
+            return lastRoute;
+        }
+        Partition[] route = routeOfUncached(topic);
+        lastRoutedTopic = topic;
+        lastRoute = route;
+        return route;
+    }
+
+    private Partition[] routeOfUncached(String topic) throws IOException {
         Partition[] known = routes.get(topic);
         if (known != null) {
             return known;
