@@ -21,7 +21,9 @@ import picocli.CommandLine.Command;
         versionProvider = Tailbus.Version.class,
         description = "File-backed streaming for one machine.",
         subcommands = {
-                TailsrvCommand.class,
+            FilebusCommand.class,
+            StoreCommand.class,
+            TailsrvCommand.class,
         })
 public final class Tailbus implements Runnable {
     /** Exit status for a usage error, as the reference tools (argparse) use. */

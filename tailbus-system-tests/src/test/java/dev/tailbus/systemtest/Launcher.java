@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +20,17 @@ import java.util.concurrent.TimeUnit;
  * such as {@code bin/filebus}) in the checkout under test.
  */
 public final class Launcher {
+    /**
+     * Threads for the blocking work of watching processes (draining their output, feeding their
+     * input). Not the common pool: on a small machine it has one thread, and one endless stream
+     * would starve every other.
+     */
+    private static final ExecutorService STREAMS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "launcher-stream");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private Launcher() {
     }
 
@@ -58,19 +71,24 @@ public final class Launcher {
         Process process = builder.start();
         CompletableFuture<byte[]> out = drain(process.getInputStream());
         CompletableFuture<byte[]> err = drain(process.getErrorStream());
-        CompletableFuture<Void> in = CompletableFuture.runAsync(() -> {
-            try (OutputStream stdinStream = process.getOutputStream()) {
-                stdinStream.write(stdin);
-            } catch (IOException e) {
-                // The process may end without reading all of its input; that is its right.
-            }
-        });
+        CompletableFuture<Void> in = feed(process, stdin);
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             process.waitFor();
         }
         in.join();
         return new Result(process.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code stdin} to the process's input on another thread, then closes it. */
+    public static CompletableFuture<Void> feed(Process process, byte[] stdin) {
+        return CompletableFuture.runAsync(() -> {
+            try (OutputStream stdinStream = process.getOutputStream()) {
+                stdinStream.write(stdin);
+            } catch (IOException e) {
+                // The process may end without reading all of its input; that is its right.
+            }
+        }, STREAMS);
     }
 
     /** Runs {@code bin/tailbus ARGS...} with empty input, for at most 60 seconds. */
@@ -88,6 +106,25 @@ public final class Launcher {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }, STREAMS);
+    }
+
+    /**
+     * Collects a process's output as text while it runs, for awaiting what it has printed so far.
+     */
+    public static StringBuffer collectText(InputStream stream) {
+        StringBuffer text = new StringBuffer();
+        STREAMS.execute(() -> {
+            byte[] buffer = new byte[8192];
+            try (stream) {
+                int n;
+                while ((n = stream.read(buffer)) > 0) {
+                    text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                // The process ended.
+            }
         });
+        return text;
     }
 }

@@ -1,5 +1,6 @@
 package dev.tailbus.bench.tailsrv;
 
+import dev.tailbus.bench.Table;
 import dev.tailbus.core.fs.Inotify;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -391,30 +392,11 @@ public final class TailsrvBench {
     }
 
     private void print() {
-        String[] head = {"measure", "tailsrv", "baseline (same run)", "baseline", "ratio", "goal", "met"};
-        int[] width = new int[head.length];
-        List<String[]> all = new ArrayList<>();
-        all.add(head);
-        all.addAll(rows);
-        for (String[] r : all) {
-            for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
+        Table table = new Table("measure", "tailsrv", "baseline (same run)", "baseline", "ratio", "goal", "met");
+        for (String[] row : rows) {
+            table.row((Object[]) row);
         }
-        for (int k = 0; k < all.size(); k++) {
-            StringBuilder line = new StringBuilder("|");
-            for (int i = 0; i < head.length; i++) {
-                line.append(' ').append(String.format("%-" + width[i] + "s", all.get(k)[i])).append(" |");
-            }
-            System.out.println(line);
-            if (k == 0) {
-                StringBuilder rule = new StringBuilder("|");
-                for (int w : width) {
-                    rule.append("-".repeat(w + 2)).append('|');
-                }
-                System.out.println(rule);
-            }
-        }
+        System.out.print(table.render());
     }
 
     private static double median(double[] values) {

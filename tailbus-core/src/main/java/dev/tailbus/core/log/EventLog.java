@@ -1,0 +1,808 @@
+package dev.tailbus.core.log;
+
+import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.fs.LockFile;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * The tailbus log: a store root holding, per file prefix, a series of segments in the
+ * reference's record format with an index beside each; every stored event carries a position
+ * that only grows, is unique in the store and survives restarts.
+ *
+ * <p>Files: see {@link SegmentFiles} (names), {@link Segment} (records), {@link IndexEntry}
+ * (indexes), {@link EventWire} (the position field). Opening recovers every segment
+ * ({@link SegmentRecovery}); records the reference wrote, which have no position, get positions
+ * in file order (files in path order) after the highest position found, written into the file.
+ *
+ * <p>Threading: thread-safe. Appends are serialized by one lock; a caller that finds the lock
+ * busy queues its batch, and whichever caller takes the lock next writes every queued batch and,
+ * with {@link FlushPolicy#BATCH}, forces them with one fsync (group commit). Readers run on any
+ * thread without the lock and see a batch only when it is wholly visible.
+ */
+public final class EventLog implements Closeable {
+    private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
+
+    private final LogConfig config;
+    private final Path root;
+    private final LockFile lockFile;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final Map<String, Partition> partitionsByPrefix = new HashMap<>();
+    private volatile Partition[] partitions = new Partition[0];
+    private final Map<String, Partition[]> routes = new HashMap<>();
+    private String lastRoutedTopic;
+    private Partition[] lastRoute;
+    private final List<Partition> dirty = new ArrayList<>();
+    private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final Thread flusher;
+    private long nextPosition = 1;
+    /** Positions up to this may have gone to events in no file: never give them again. */
+    private long reserved;
+    private static final long RESERVATION = 10_000;
+    private volatile long lastPosition;
+    private volatile long version;
+    private long lastRetentionMillis;
+    private volatile boolean closed;
+
+    /** One caller's batch waiting for the lock. */
+    private static final class Pending {
+        final List<EventToAppend> batch;
+        List<AppendedEvent> result;
+        RuntimeException failure;
+        boolean done;
+
+        Pending(List<EventToAppend> batch) {
+            this.batch = batch;
+        }
+    }
+
+    private EventLog(LogConfig config, Path root, LockFile lockFile) {
+        this.config = config;
+        this.root = root;
+        this.lockFile = lockFile;
+        this.flusher = config.flush().mode() == FlushPolicy.Mode.INTERVAL
+                ? Thread.ofPlatform().daemon().name("tailbus-log-flusher").unstarted(this::flushPeriodically)
+                : null;
+    }
+
+    /**
+     * Opens (creating files as needed) and recovers the store: torn tails truncated and logged.
+     *
+     * @throws LogException {@link Kind#UNAVAILABLE} when another process has the store open,
+     *                      {@link Kind#IO} when a file cannot be read or repaired
+     */
+    public static EventLog open(LogConfig config) {
+        Path root = config.root().toAbsolutePath().normalize();
+        LockFile lockFile;
+        try {
+            lockFile = LockFile.open(root.resolve(SegmentFiles.LOCK_NAME));
+            if (!lockFile.tryLock()) {
+                lockFile.close();
+                throw new LogException(Kind.UNAVAILABLE, "the store at " + root
+                        + " is open in another process", root, null, null);
+            }
+        } catch (IOException e) {
+            throw LogException.io("lock the store at", root, e);
+        }
+        EventLog log = new EventLog(config, root, lockFile);
+        try {
+            log.load(false);
+        } catch (IOException e) {
+            log.close();
+            throw LogException.io("open the store at", root, e);
+        } catch (RuntimeException e) {
+            log.close();
+            throw e;
+        }
+        if (log.flusher != null) {
+            log.flusher.start();
+        }
+        return log;
+    }
+
+    /**
+     * Opens the store like {@link #open}, rebuilding every index from its segment; returns the
+     * number of segments reindexed. The store must not be open elsewhere.
+     */
+    public static int reindex(LogConfig config) {
+        Path root = config.root().toAbsolutePath().normalize();
+        try (EventLog log = open(config)) {
+            log.lock.lock();
+            try {
+                for (Partition p : log.partitions) {
+                    p.close();
+                }
+                log.partitionsByPrefix.clear();
+                log.partitions = new Partition[0];
+                log.routes.clear();
+                log.lastRoutedTopic = null;
+                return log.load(true);
+            } catch (IOException e) {
+                throw LogException.io("reindex the store at", root, e);
+            } finally {
+                log.lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Validates a topic for storage: non-empty, no NUL, not absolute, no empty, {@code .} or
+     * {@code ..} path component, no component over 200 bytes, and not ending like a rotated
+     * segment's name ({@code .} and 20 digits), since {@code {topic}} becomes a file path.
+     *
+     * @throws LogException {@link Kind#BAD_INPUT} naming the reason
+     */
+    public static void checkTopic(String topic) {
+        if (topic == null || topic.isEmpty()) {
+            throw LogException.badTopic(topic, "it is empty");
+        }
+        if (topic.indexOf('\0') >= 0) {
+            throw LogException.badTopic(topic, "it contains a NUL character");
+        }
+        if (topic.startsWith("/")) {
+            throw LogException.badTopic(topic, "it is an absolute path");
+        }
+        int start = 0;
+        while (start <= topic.length()) {
+            int slash = topic.indexOf('/', start);
+            int end = slash < 0 ? topic.length() : slash;
+            String part = topic.substring(start, end);
+            if (part.equals("..") || part.equals(".")) {
+                throw LogException.badTopic(topic, "it has a '" + part + "' path component");
+            }
+            if (part.isEmpty()) {
+                throw LogException.badTopic(topic, "it has an empty path component");
+            }
+            if (part.length() > 66 && part.getBytes(StandardCharsets.UTF_8).length > 200) {
+                throw LogException.badTopic(topic, "a path component is longer than 200 bytes");
+            }
+            if (slash < 0) {
+                break;
+            }
+            start = slash + 1;
+        }
+        if (SegmentFiles.rotatedPosition(topic + SegmentFiles.SEGMENT_SUFFIX) >= 0) {
+            throw LogException.badTopic(topic, "it ends like a rotated segment's name ('.' and 20 digits)");
+        }
+    }
+
+    /** Discovers and recovers every segment under the root; returns the number of segments. */
+    private int load(boolean rebuild) throws IOException {
+        Map<String, List<Path>> byPrefix = new TreeMap<>();
+        List<Path> indexes = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.filter(Files::isRegularFile).forEach(p -> {
+                String name = p.getFileName().toString();
+                if (SegmentFiles.isSegment(name)) {
+                    byPrefix.computeIfAbsent(SegmentFiles.prefixOf(root, p), k -> new ArrayList<>()).add(p);
+                } else if (name.endsWith(SegmentFiles.SEGMENT_SUFFIX + SegmentFiles.INDEX_SUFFIX)) {
+                    indexes.add(p);
+                }
+            });
+        }
+        for (Path index : indexes) {
+            Path segment = index.resolveSibling(index.getFileName().toString()
+                    .substring(0, index.getFileName().toString().length() - SegmentFiles.INDEX_SUFFIX.length()));
+            if (!Files.exists(segment)) {
+                LOG.log(Level.INFO, "deleting index " + index + " of a missing segment");
+                Files.deleteIfExists(index);
+            }
+        }
+        long max = 0;
+        int count = 0;
+        Map<String, List<SegmentWriter>> loaded = new LinkedHashMap<>();
+        List<Path> legacy = new ArrayList<>();
+        for (Map.Entry<String, List<Path>> e : byPrefix.entrySet()) {
+            List<Path> files = e.getValue();
+            files.sort(Comparator.comparingLong((Path p) -> {
+                long n = SegmentFiles.rotatedPosition(p.getFileName().toString());
+                return n < 0 ? Long.MAX_VALUE : n;
+            }));
+            List<SegmentWriter> writers = new ArrayList<>();
+            for (Path file : files) {
+                SegmentWriter w = recover(file, rebuild, legacy);
+                if (w != null) {
+                    writers.add(w);
+                    max = Math.max(max, w.segment().lastPosition);
+                    count++;
+                }
+            }
+            loaded.put(e.getKey(), writers);
+        }
+        legacy.sort(Comparator.naturalOrder());
+        long next = max + 1;
+        for (Path file : legacy) {
+            next = SegmentRecovery.migrate(file, next);
+            String prefix = SegmentFiles.prefixOf(root, file);
+            SegmentWriter w = recover(file, true, new ArrayList<>());
+            if (w != null) {
+                List<SegmentWriter> writers = loaded.get(prefix);
+                writers.add(w);
+                writers.sort(Comparator.comparingLong(x -> {
+                    long n = SegmentFiles.rotatedPosition(x.segment().dataPath().getFileName().toString());
+                    return n < 0 ? Long.MAX_VALUE : n;
+                }));
+                max = Math.max(max, w.segment().lastPosition);
+            }
+        }
+        for (Map.Entry<String, List<SegmentWriter>> e : loaded.entrySet()) {
+            List<SegmentWriter> writers = e.getValue();
+            if (writers.isEmpty()) {
+                continue;
+            }
+            SegmentWriter last = writers.get(writers.size() - 1);
+            if (SegmentFiles.rotatedPosition(last.segment().dataPath().getFileName().toString()) >= 0) {
+                // the live PREFIX.pb is missing (deleted, or a crash during rotation): start one
+                Partition fresh = Partition.create(root, e.getKey());
+                writers.add(new SegmentWriter(fresh.live()));
+                fresh.close();
+                last = recover(SegmentFiles.live(root, e.getKey()), false, new ArrayList<>());
+                writers.set(writers.size() - 1, last);
+            }
+            Segment[] segments = writers.stream().map(SegmentWriter::segment).toArray(Segment[]::new);
+            for (Segment s : segments) {
+                s.publish();
+                if (s != last.segment()) {
+                    s.release();
+                }
+            }
+            Partition p = new Partition(root, e.getKey(), segments, last);
+            partitionsByPrefix.put(e.getKey(), p);
+        }
+        partitions = partitionsByPrefix.values().toArray(new Partition[0]);
+        reserved = readReserved();
+        max = Math.max(max, reserved);
+        nextPosition = max + 1;
+        lastPosition = max;
+        version++;
+        long now = config.clock().millis();
+        for (Partition p : partitions) {
+            p.retain(config, now);
+        }
+        lastRetentionMillis = now;
+        return count;
+    }
+
+    /**
+     * Notes durably that positions up to {@code upTo} may be given to events that no file holds,
+     * so that the next open continues after them. Written once per {@value #RESERVATION}
+     * positions of such events, not per event.
+     */
+    private void reserve(long upTo) throws IOException {
+        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
+        dev.tailbus.core.fs.Durable.replace(file,
+                ByteBuffer.wrap((upTo + "\n").getBytes(StandardCharsets.US_ASCII)));
+        reserved = upTo;
+    }
+
+    private long readReserved() throws IOException {
+        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            LOG.log(Level.WARNING, "ignoring " + file + ": not a position: " + LogException.quote(text));
+            return 0;
+        }
+    }
+
+    /** Recovers one segment file; null when it is not a store file (left alone, logged). */
+    private SegmentWriter recover(Path file, boolean rebuild, List<Path> legacy) throws IOException {
+        boolean hadIndex = Files.exists(SegmentFiles.index(file));
+        if (!hadIndex && !looksLikeStoreFile(file)) {
+            LOG.log(Level.WARNING, "ignoring " + file + ": its first record is not an event");
+            return null;
+        }
+        Segment segment = Segment.open(file, true);
+        try {
+            SegmentRecovery.Result result = new SegmentRecovery.Result();
+            SegmentWriter writer = SegmentRecovery.recover(segment, rebuild, result);
+            if (result.legacy) {
+                writer.segment().close();
+                legacy.add(file);
+                return null;
+            }
+            return writer;
+        } catch (IOException | RuntimeException e) {
+            segment.close();
+            throw e;
+        }
+    }
+
+    private static boolean looksLikeStoreFile(Path file) throws IOException {
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size == 0) {
+                return true;
+            }
+            RecordScanner scanner = new RecordScanner(channel, 0, Math.min(size, 64L << 20));
+            if (scanner.next() != RecordScanner.Status.RECORD) {
+                return size > 64L << 20;
+            }
+            EventWire.Fields fields = new EventWire.Fields();
+            return EventWire.parse(scanner.body(), scanner.bodyOffset(), (int) scanner.length, fields)
+                    && fields.topic != null;
+        }
+    }
+
+    /**
+     * Appends a batch, in order; assigns each event the next position (positions start at 1,
+     * only grow, are unique in the store, survive restarts). An event whose topic no pattern
+     * stores still gets a position ({@link AppendedEvent#stored()} false) but is not written.
+     * Returns after the batch reached the OS (and, with {@link FlushPolicy#BATCH}, after fsync,
+     * group-committed across concurrent callers). Readers and listeners see the batch only after
+     * that. A batch with an invalid topic is rejected whole, before anything is written.
+     *
+     * @throws LogException {@link Kind#BAD_INPUT} for a bad topic, {@link Kind#IO} when writing fails
+     */
+    public List<AppendedEvent> append(List<EventToAppend> batch) {
+        for (EventToAppend e : batch) {
+            checkTopic(e.topic());
+        }
+        Pending mine = new Pending(batch);
+        queue.add(mine);
+        long published = -1;
+        lock.lock();
+        try {
+            if (!mine.done) {
+                published = writeQueued();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (published >= 0) {
+            for (LongConsumer listener : listeners) {
+                try {
+                    listener.accept(published);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "an append listener failed", e);
+                }
+            }
+        }
+        if (mine.failure != null) {
+            throw mine.failure;
+        }
+        return mine.result;
+    }
+
+    /** Writes every queued batch; under the lock. Returns the last visible position, or -1. */
+    private long writeQueued() {
+        List<Pending> group = new ArrayList<>();
+        for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+            group.add(p);
+        }
+        try {
+            ensureOpen();
+            long now = config.clock().millis();
+            boolean anyWritten = false;
+            for (Pending p : group) {
+                Partition[][] routed;
+                try {
+                    routed = route(p.batch);
+                } catch (LogException e) {
+                    p.failure = e;
+                    continue;
+                }
+                p.result = write(p.batch, routed, now);
+                anyWritten = true;
+            }
+            if (!anyWritten) {
+                return -1;
+            }
+            for (Partition p : dirty) {
+                p.flush();
+            }
+            if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
+                for (Partition p : dirty) {
+                    p.force();
+                }
+            }
+            for (Partition p : dirty) {
+                p.publish();
+            }
+            dirty.clear();
+            lastPosition = nextPosition - 1;
+            if (config.retainAge() != null && now - lastRetentionMillis >= 1000) {
+                lastRetentionMillis = now;
+                for (Partition p : partitions) {
+                    p.retain(config, now);
+                }
+            }
+            return lastPosition;
+        } catch (IOException e) {
+            LogException failure = LogException.io("append to", root, e);
+            for (Pending p : group) {
+                if (p.failure == null) {
+                    p.failure = failure;
+                }
+            }
+            dirty.clear();
+            return -1;
+        } catch (RuntimeException e) {
+            for (Pending p : group) {
+                if (p.failure == null) {
+                    p.failure = e;
+                }
+            }
+            return -1;
+        } finally {
+            for (Pending p : group) {
+                p.done = true;
+            }
+        }
+    }
+
+    private List<AppendedEvent> write(List<EventToAppend> batch, Partition[][] routed, long now) throws IOException {
+        AppendedEvent[] out = new AppendedEvent[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            EventToAppend e = batch.get(i);
+            long position = nextPosition++;
+            byte[] stored = EventWire.withPosition(e.event(), position);
+            Partition[] targets = routed[i];
+            for (Partition p : targets) {
+                if (!p.dirty) {
+                    dirty.add(p);
+                }
+                if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
+                    version++;
+                }
+            }
+            if (targets.length == 0 && position > reserved) {
+                reserve(position + RESERVATION);
+            }
+            out[i] = new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), stored, targets.length > 0);
+        }
+        return Arrays.asList(out);
+    }
+
+    /** The partitions of each event, creating them as needed; rejects the batch on a bad prefix. */
+    private Partition[][] route(List<EventToAppend> batch) throws IOException {
+        Partition[][] routed = new Partition[batch.size()][];
+        for (int i = 0; i < routed.length; i++) {
+            routed[i] = routeOf(batch.get(i).topic());
+        }
+        return routed;
+    }
+
+    private Partition[] routeOf(String topic) throws IOException {
+        if (topic.equals(lastRoutedTopic)) {
+            return lastRoute;
+        }
+        Partition[] route = routeOfUncached(topic);
+        lastRoutedTopic = topic;
+        lastRoute = route;
+        return route;
+    }
+
+    private Partition[] routeOfUncached(String topic) throws IOException {
+        Partition[] known = routes.get(topic);
+        if (known != null) {
+            return known;
+        }
+        List<String> prefixes = new ArrayList<>();
+        for (StorePattern pattern : config.patterns()) {
+            if (pattern.matches(topic)) {
+                String prefix = pattern.prefixFor(topic);
+                Path file = SegmentFiles.live(root, prefix).normalize();
+                if (!file.startsWith(root) || file.getParent() == null || !file.getParent().startsWith(root)) {
+                    throw LogException.badTopic(topic, "its file " + file + " would be outside the store root");
+                }
+                String normal = SegmentFiles.prefixOf(root, file);
+                if (!prefixes.contains(normal)) {
+                    prefixes.add(normal);
+                }
+            }
+        }
+        Partition[] result = new Partition[prefixes.size()];
+        for (int i = 0; i < result.length; i++) {
+            Partition p = partitionsByPrefix.get(prefixes.get(i));
+            if (p == null) {
+                p = Partition.create(root, prefixes.get(i));
+                partitionsByPrefix.put(prefixes.get(i), p);
+                Partition[] grown = Arrays.copyOf(partitions, partitions.length + 1);
+                grown[partitions.length] = p;
+                partitions = grown;
+                version++;
+            }
+            result[i] = p;
+        }
+        if (routes.size() > 100_000) {
+            routes.clear();
+        }
+        routes.put(topic, result);
+        return result;
+    }
+
+    /** The highest position assigned and visible so far (0 when the store is empty). */
+    public long lastPosition() {
+        return lastPosition;
+    }
+
+    /** Changes whenever a partition or a partition's topic is added (for readers). */
+    long version() {
+        return version;
+    }
+
+    Partition[] partitions() {
+        return partitions;
+    }
+
+    /**
+     * The last {@code n} stored events of every topic matching {@code topics}, among events with
+     * position <= {@code upTo}, in position order. Uses the indexes: a few reads per event, no
+     * scan of the store.
+     */
+    public List<StoredEvent> lastPerTopic(Predicate<String> topics, int n, long upTo) {
+        if (n <= 0) {
+            return List.of();
+        }
+        record Head(Segment segment, int id, int entry, String topic) {
+        }
+        List<List<Head>> perPartition = new ArrayList<>();
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Partition p : partitions) {
+                if (!p.hasTopic(topics)) {
+                    continue;
+                }
+                List<Head> heads = new ArrayList<>();
+                Segment[] segments = p.segments();
+                for (int s = segments.length - 1; s >= 0; s--) {
+                    Segment segment = segments[s];
+                    if (segment.firstPosition() > upTo) {
+                        continue;
+                    }
+                    String[] names = segment.topics.names();
+                    for (int id = 0; id < names.length; id++) {
+                        if (topics.test(names[id])) {
+                            heads.add(new Head(segment, id, segment.topics.head[id], names[id]));
+                        }
+                    }
+                }
+                perPartition.add(heads);
+            }
+        } finally {
+            lock.unlock();
+        }
+        TreeMap<Long, StoredEvent> found = new TreeMap<>();
+        ByteBuffer entry = Segment.littleEndian(IndexEntry.SIZE);
+        for (List<Head> heads : perPartition) {
+            Map<String, Integer> taken = new HashMap<>();
+            for (Head head : heads) {
+                int have = taken.getOrDefault(head.topic(), 0);
+                int e = head.entry();
+                while (e >= 0 && have < n) {
+                    try {
+                        entry.clear();
+                        head.segment().indexChannel().read(entry, IndexEntry.at(e));
+                        long position = entry.getLong(IndexEntry.POSITION);
+                        int previous = entry.getInt(IndexEntry.PREVIOUS);
+                        if (position <= upTo) {
+                            StoredEvent event = readEntry(head.segment(), entry, head.topic());
+                            if (event != null) {
+                                found.put(position, event);
+                                have++;
+                            }
+                        }
+                        e = previous;
+                    } catch (IOException ex) {
+                        if (!Segment.isClosed(ex)) {
+                            throw LogException.io("read", head.segment().dataPath(), ex);
+                        }
+                        if (head.segment().isGone()) {
+                            break; // deleted by retention meanwhile
+                        }
+                        // released after a rotation meanwhile: read the entry again
+                    }
+                }
+                taken.put(head.topic(), have);
+            }
+        }
+        return new ArrayList<>(found.values());
+    }
+
+    private static StoredEvent readEntry(Segment segment, ByteBuffer entry, String topic) throws IOException {
+        long offset = entry.getLong(IndexEntry.OFFSET);
+        int length = entry.getInt(IndexEntry.LENGTH);
+        ByteBuffer record = Segment.littleEndian(4 + length);
+        if (segment.readData(offset, record) < 4 + length || record.getInt(0) != length) {
+            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset + "; skipped");
+            return null;
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(record.array(), 4, length);
+        if ((int) crc.getValue() != entry.getInt(IndexEntry.CRC)) {
+            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset
+                    + ": checksum mismatch; skipped");
+            return null;
+        }
+        return new StoredEvent(entry.getLong(IndexEntry.POSITION), topic, entry.getLong(IndexEntry.TIME),
+                Arrays.copyOfRange(record.array(), 4, 4 + length));
+    }
+
+    /** A reader of stored events whose topic matches, in position order, positions > after. */
+    public LogReader readAfter(Predicate<String> topics, long after) {
+        ensureOpen();
+        return new MergedReader(this, topics, after);
+    }
+
+    /**
+     * A reader starting at the first stored event with receive time >= {@code timeNanos} (by the
+     * indexes' running maximum of receive times, so a binary search), in position order from there.
+     */
+    public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
+        long start = Long.MAX_VALUE;
+        ByteBuffer scratch = Segment.littleEndian(8);
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Partition p : partitions) {
+                if (!p.hasTopic(topics)) {
+                    continue;
+                }
+                for (Segment segment : p.segments()) {
+                    if (segment.count() == 0 || segment.maxTime < timeNanos) {
+                        continue;
+                    }
+                    long lo = 0;
+                    long hi = segment.count() - 1;
+                    while (lo < hi) {
+                        long mid = (lo + hi) >>> 1;
+                        if (segment.entryLong(mid, IndexEntry.MAX_TIME, scratch) < timeNanos) {
+                            lo = mid + 1;
+                        } else {
+                            hi = mid;
+                        }
+                    }
+                    start = Math.min(start, segment.entryLong(lo, IndexEntry.POSITION, scratch));
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw LogException.io("search the indexes of", root, e);
+        } finally {
+            lock.unlock();
+        }
+        return readAfter(topics, start == Long.MAX_VALUE ? lastPosition : start - 1);
+    }
+
+    /** Calls listener.accept(lastPosition) on the appending thread after each batch is visible. */
+    public AutoCloseable onAppend(LongConsumer listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /**
+     * Per stored topic: counts, bytes, first/last position and time. A topic stored by two
+     * patterns is counted from the partition holding most of it.
+     */
+    public List<TopicStats> topics() {
+        Map<String, TopicStats> best = new TreeMap<>();
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Partition p : partitions) {
+                Map<String, TopicStats> mine = new HashMap<>();
+                for (Segment s : p.segments()) {
+                    TopicTable t = s.topics;
+                    String[] names = t.names();
+                    for (int id = 0; id < names.length; id++) {
+                        TopicStats add = new TopicStats(names[id], t.count[id], t.bytes[id], t.firstPosition[id],
+                                t.lastPosition[id], t.firstTime[id], t.lastTime[id]);
+                        mine.merge(names[id], add, (a, b) -> new TopicStats(a.topic(), a.events() + b.events(),
+                                a.bytes() + b.bytes(), Math.min(a.firstPosition(), b.firstPosition()),
+                                Math.max(a.lastPosition(), b.lastPosition()), Math.min(a.firstTimeNanos(),
+                                b.firstTimeNanos()), Math.max(a.lastTimeNanos(), b.lastTimeNanos())));
+                    }
+                }
+                for (TopicStats s : mine.values()) {
+                    best.merge(s.topic(), s, (a, b) -> a.events() >= b.events() ? a : b);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return new ArrayList<>(best.values());
+    }
+
+    /** The store root (absolute). */
+    public Path root() {
+        return root;
+    }
+
+    private void flushPeriodically() {
+        while (!closed) {
+            java.util.concurrent.locks.LockSupport.parkNanos(config.flush().intervalMillis() * 1_000_000L);
+            if (closed) {
+                return;
+            }
+            Partition[] all = partitions;
+            for (Partition p : all) {
+                try {
+                    p.live().force();
+                } catch (IOException e) {
+                    if (!Segment.isClosed(e)) {
+                        LOG.log(Level.WARNING, "cannot force " + p.live().dataPath() + ": " + e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new LogException(Kind.UNAVAILABLE, "the store at " + root + " is closed", root, null, null);
+        }
+    }
+
+    /** Flushes per policy and closes every file. Idempotent. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            LogException failure = null;
+            Partition[] all = partitions;
+            for (int i = all.length - 1; i >= 0; i--) {
+                try {
+                    if (config.flush().mode() != FlushPolicy.Mode.NONE) {
+                        all[i].force();
+                    }
+                    all[i].close();
+                } catch (IOException e) {
+                    LogException wrapped = LogException.io("close", root.resolve(all[i].prefix), e);
+                    if (failure == null) {
+                        failure = wrapped;
+                    } else {
+                        failure.addSuppressed(wrapped);
+                    }
+                }
+            }
+            try {
+                lockFile.close();
+            } catch (IOException e) {
+                LogException wrapped = LogException.io("unlock", lockFile.path(), e);
+                if (failure == null) {
+                    failure = wrapped;
+                } else {
+                    failure.addSuppressed(wrapped);
+                }
+            }
+            if (flusher != null) {
+                java.util.concurrent.locks.LockSupport.unpark(flusher);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

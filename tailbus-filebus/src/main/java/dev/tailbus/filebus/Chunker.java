@@ -1,0 +1,85 @@
+package dev.tailbus.filebus;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Cuts a producer's input into chunks by the rules of a {@link Chunking}: never more than the
+ * block size; cut when full, when input pauses (bytes: all pending; lines: up to the last
+ * newline; full blocks: never), and at the end (everything left).
+ *
+ * <p>Pure logic, no I/O of its own: a chunk handed to the sink is only valid during the call.
+ * Called from one thread.
+ */
+final class Chunker {
+    /** Takes each chunk as it is cut. */
+    @FunctionalInterface
+    interface Sink {
+        void accept(ByteBuffer chunk) throws IOException;
+    }
+
+    private final Chunking chunking;
+    private final Sink sink;
+    private final ByteBuffer pending;
+
+    Chunker(int blockSize, Chunking chunking, Sink sink) {
+        this.chunking = chunking;
+        this.sink = sink;
+        this.pending = ByteBuffer.allocate(blockSize);
+    }
+
+    /** Whether a pause in the input could cut a chunk now. */
+    boolean waitsForPause() {
+        return pending.position() > 0 && chunking != Chunking.FULL_BLOCKS;
+    }
+
+    /** Adds input, cutting every chunk that fills up. */
+    void append(byte[] piece, int offset, int length) throws IOException {
+        int end = offset + length;
+        while (offset < end) {
+            int n = Math.min(pending.remaining(), end - offset);
+            pending.put(piece, offset, n);
+            offset += n;
+            if (!pending.hasRemaining()) {
+                cut(true);
+            }
+        }
+    }
+
+    /** The input paused for the sleep interval. */
+    void pause() throws IOException {
+        if (waitsForPause()) {
+            cut(false);
+        }
+    }
+
+    /** The input ended: cuts everything pending. */
+    void end() throws IOException {
+        while (pending.position() > 0) {
+            cut(true);
+        }
+    }
+
+    /**
+     * Hands the sink a chunk of the pending bytes: all of them, or for {@link Chunking#LINES} those
+     * up to the last newline ({@code full} lets a newline-less block go whole).
+     */
+    private void cut(boolean full) throws IOException {
+        int length = pending.position();
+        if (chunking == Chunking.LINES) {
+            int lastNewline = length - 1;
+            while (lastNewline >= 0 && pending.get(lastNewline) != '\n') {
+                lastNewline--;
+            }
+            if (lastNewline >= 0) {
+                length = lastNewline + 1;
+            } else if (!full) {
+                return;
+            }
+        }
+        sink.accept(ByteBuffer.wrap(pending.array(), 0, length));
+        int rest = pending.position() - length;
+        System.arraycopy(pending.array(), length, pending.array(), 0, rest);
+        pending.position(rest);
+    }
+}

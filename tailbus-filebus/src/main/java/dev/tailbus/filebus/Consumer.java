@@ -1,0 +1,70 @@
+package dev.tailbus.filebus;
+
+import dev.tailbus.core.TailbusException.Kind;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * The consumer: writes each chunk it gets from the bus to its output. Lossy, it delivers the
+ * current chunk at start (if any) and every new one after, and never ends by itself; lossless, it
+ * takes chunks (each goes to exactly one consumer) until it takes the empty end-of-stream chunk.
+ */
+public final class Consumer {
+    /** Exit status when the output closed, as a shell reports a process killed by SIGPIPE. */
+    public static final int OUTPUT_CLOSED = 128 + 13;
+
+    private Consumer() {
+    }
+
+    /** Thrown through the bus code when the output cannot take more. */
+    private static final class OutputFailed extends IOException {
+        OutputFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Runs until end of stream (returns 0) or until the output closes (returns 141). */
+    public static int run(BusConfig config, WritableByteChannel output) throws IOException {
+        try (ChunkReader reader = ChunkReader.open(config)) {
+            Log.info(() -> "consuming from " + config.paths().data() + (config.lossless() ? " (lossless)" : " (lossy)"));
+            if (config.lossless()) {
+                while (reader.take(chunk -> write(output, chunk)) > 0) {
+                    // Each chunk went to the output before it was deleted.
+                }
+                Log.info(() -> "end of stream");
+                return 0;
+            }
+            boolean changed = true;
+            while (true) {
+                ByteBuffer chunk = reader.readIfNew(changed);
+                if (chunk != null) {
+                    write(output, chunk);
+                }
+                changed = reader.watcher().await();
+            }
+        } catch (OutputFailed e) {
+            if (isBrokenPipe(e)) {
+                return OUTPUT_CLOSED;
+            }
+            throw new FilebusException(Kind.IO, config.paths().data(), "cannot write to the output: " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(WritableByteChannel output, ByteBuffer chunk) throws OutputFailed {
+        ByteBuffer bytes = chunk.duplicate();
+        try {
+            while (bytes.hasRemaining()) {
+                output.write(bytes);
+            }
+        } catch (IOException e) {
+            throw new OutputFailed(e);
+        }
+        Log.debug(() -> "delivered a chunk of " + chunk.remaining() + " bytes");
+    }
+
+    private static boolean isBrokenPipe(IOException e) {
+        String message = e.getMessage();
+        return message != null && (message.contains("Broken pipe") || message.contains("Stream closed"));
+    }
+}
