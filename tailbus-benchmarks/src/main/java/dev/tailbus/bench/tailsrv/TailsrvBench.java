@@ -38,7 +38,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class TailsrvBench {
     private static final int READ_BUFFER = 1 << 20;
-    private static final int ROUNDS = 3;
+    private static final int ROUNDS = 5;
 
     private final Path home;
     private final Path dir;
