@@ -153,6 +153,27 @@ class TailsrvLoadTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void shouldServeHundredsOfClientsFromOneThreadWithoutAWatcherThread() throws Exception {
+        Path log = Files.writeString(dir.resolve("a.log"), "x");
+        try (TailsrvProcess server = TailsrvProcess.serve(log, "-v")) {
+            List<TailClient> clients = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                clients.add(TailClient.connect(server.port(), 0));
+            }
+            for (TailClient client : clients) {
+                assertThat(client.readText(1, WAIT)).isEqualTo("x");
+            }
+            List<String> own = server.threadNames().stream().filter(name -> name.startsWith("tailsrv-")).toList();
+            assertThat(own).containsExactly("tailsrv-conduct");
+            assertThat(server.stderr()).contains("tailsrv: debug: file events wake the selector directly");
+            for (TailClient client : clients) {
+                client.close();
+            }
+        }
+    }
+
     /**
      * One client's life, four ways: hang up before the header; reset after reading; close after
      * reading; half-close after the header (as netcat) and close after reading.

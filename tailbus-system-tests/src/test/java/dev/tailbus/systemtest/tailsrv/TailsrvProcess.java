@@ -95,6 +95,21 @@ final class TailsrvProcess implements AutoCloseable {
         }
     }
 
+    /** The names of the process's threads, as the kernel keeps them (15 characters at most). */
+    List<String> threadNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    names.add(Files.readString(task.resolve("comm")).strip());
+                } catch (IOException e) {
+                    // The thread ended while listing.
+                }
+            }
+        }
+        return names;
+    }
+
     /** Waits for the process to end by itself and returns its exit status, or -1 on timeout. */
     int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
