@@ -120,6 +120,7 @@ public final class FilebusCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             BusConfig config = filebus.config(spec.commandLine(), null);
+            Consumer.exitWhenStdoutCloses();
             try (FileOutputStream stdout = new FileOutputStream(FileDescriptor.out)) {
                 return Consumer.run(config, stdout.getChannel());
             }

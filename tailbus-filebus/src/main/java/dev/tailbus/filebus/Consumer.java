@@ -1,6 +1,7 @@
 package dev.tailbus.filebus;
 
 import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.fs.Hangup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
@@ -22,6 +23,20 @@ public final class Consumer {
         OutputFailed(IOException cause) {
             super(cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * Ends the process with {@link #OUTPUT_CLOSED} as soon as the reader of standard output goes
+     * away, even while no chunk comes to write: {@code consumer | head -c 10} then ends when head
+     * does. A chunk being taken when that happens stays on the bus (lossless mode deletes a chunk
+     * only after writing it).
+     */
+    public static void exitWhenStdoutCloses() {
+        Thread.ofPlatform().daemon().name("filebus-stdout-watch").start(() -> {
+            if (Hangup.await(1)) {
+                Runtime.getRuntime().halt(OUTPUT_CLOSED);
+            }
+        });
     }
 
     /** Runs until end of stream (returns 0) or until the output closes (returns 141). */

@@ -194,6 +194,23 @@ class FilebusTest {
     }
 
     @Test
+    void shouldEndAnIdleLossyConsumerAsSoonAsItsOutputCloses() throws Exception {
+        // One chunk and then a quiet bus: the consumer has nothing more to write, yet the
+        // pipeline must end when head has its bytes.
+        Path bus = folder.resolve("bus");
+        Files.writeString(bus, "0123456789abcdef");
+        Path errors = folder.resolve("consumer.err");
+        Process pipeline = start(new ProcessBuilder("bash", "-c",
+                "\"$0\" --filename \"$1\" consumer 2>\"$2\" | head -c 10; echo \" ${PIPESTATUS[0]}\"",
+                Launcher.home().resolve("bin/filebus").toString(), bus.toString(), errors.toString()));
+        CompletableFuture<byte[]> output = Launcher.drain(pipeline.getInputStream());
+
+        awaitExit(pipeline, 0);
+        assertThat(new String(output.get(), StandardCharsets.UTF_8)).isEqualTo("0123456789 141\n");
+        assertThat(errors).isEmptyFile();
+    }
+
+    @Test
     void shouldOverwriteAStaleStagingFileOfACrashedProducer() throws Exception {
         Path bus = folder.resolve("bus");
         Files.writeString(folder.resolve("bus.__new__"), "garbage left by a crash");
