@@ -1,6 +1,8 @@
 package dev.tailbus.core.log;
 
+import dev.tailbus.core.fs.Closeables;
 import dev.tailbus.core.fs.Durable;
+import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -8,8 +10,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.function.Predicate;
 
 /**
@@ -215,22 +220,10 @@ final class Partition {
     }
 
     void close() throws IOException {
-        IOException failure = null;
-        Segment[] all = segments;
-        for (int i = all.length - 1; i >= 0; i--) {
-            try {
-                all[i].close();
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        // Newest first: the reverse of the order they were opened in.
+        List<Segment> newestFirst = new ArrayList<>(List.of(segments));
+        Collections.reverse(newestFirst);
+        Closeables.closeAll(newestFirst.stream().map(s -> (Closeable) s::close).toArray(Closeable[]::new));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tailbus.core.log;
 
+import dev.tailbus.core.fs.Closeables;
 import dev.tailbus.core.fs.Durable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -119,7 +120,7 @@ final class Segment {
         FileChannel i = index;
         data = null;
         index = null;
-        closeAll(i, d);
+        Closeables.closeAll(i, d);
     }
 
     /** Entries visible to readers. */
@@ -226,27 +227,7 @@ final class Segment {
         FileChannel i = index;
         data = null;
         index = null;
-        closeAll(i, d);
-    }
-
-    private static void closeAll(FileChannel... channels) throws IOException {
-        IOException failure = null;
-        for (FileChannel c : channels) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Closeables.closeAll(i, d);
     }
 
     static boolean isClosed(IOException e) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tailbus.systemtest.Launcher;
+import dev.tailbus.systemtest.StartedProcesses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +16,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,7 +32,8 @@ class FilebusInteropTest {
     @TempDir
     Path folder;
 
-    private final List<Process> started = new ArrayList<>();
+    @RegisterExtension
+    final StartedProcesses processes = new StartedProcesses();
 
     @BeforeAll
     static void copyThePeerScript(@TempDir Path scripts) throws IOException {
@@ -41,15 +43,8 @@ class FilebusInteropTest {
         }
     }
 
-    @AfterEach
-    void stopWhatWasStarted() {
-        started.forEach(Process::destroyForcibly);
-    }
-
     private Process start(ProcessBuilder builder) throws IOException {
-        Process process = builder.start();
-        started.add(process);
-        return process;
+        return processes.start(builder);
     }
 
     private ProcessBuilder python(Path bus, String side, String mode) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tailbus.systemtest.Launcher;
+import dev.tailbus.systemtest.StartedProcesses;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +18,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** filebus as a user runs it: producers and consumers as processes of bin/filebus on real files. */
@@ -28,17 +29,11 @@ class FilebusTest {
     @TempDir
     Path folder;
 
-    private final List<Process> started = new ArrayList<>();
-
-    @AfterEach
-    void stopWhatWasStarted() {
-        started.forEach(Process::destroyForcibly);
-    }
+    @RegisterExtension
+    final StartedProcesses processes = new StartedProcesses();
 
     private Process start(ProcessBuilder builder) throws IOException {
-        Process process = builder.start();
-        started.add(process);
-        return process;
+        return processes.start(builder);
     }
 
     private static ProcessBuilder filebus(String... args) {
