@@ -23,6 +23,7 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -35,11 +36,11 @@ import picocli.CommandLine.ParentCommand;
         description = "Dump, verify or reindex a tailbus log store.",
         subcommands = {StoreCommand.Dump.class, StoreCommand.Verify.class, StoreCommand.Reindex.class})
 public final class StoreCommand implements Runnable {
-    @Option(names = "--store-root", paramLabel = "PATH", defaultValue = ".",
+    @Option(names = "--store-root", scope = ScopeType.INHERIT, paramLabel = "PATH", defaultValue = ".",
             description = "the store's root folder (default: the current folder)")
     Path storeRoot;
 
-    @Option(names = "--store-pattern", paramLabel = "FILE_PREFIX:TOPIC_REGEX",
+    @Option(names = "--store-pattern", scope = ScopeType.INHERIT, paramLabel = "FILE_PREFIX:TOPIC_REGEX",
             description = "store rule, as protobus-server's (repeatable; default {topic}:.*); used by reindex")
     List<String> storePatterns = new ArrayList<>();
 
