@@ -1,0 +1,69 @@
+package dev.tailbus.core.log;
+
+import dev.tailbus.core.TailbusException;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The log's domain exception: a bad topic or store pattern ({@link Kind#BAD_INPUT}), a store that
+ * cannot be opened ({@link Kind#UNAVAILABLE}), stored bytes that fail their checks
+ * ({@link Kind#CORRUPT}), or a failed read or write ({@link Kind#IO}), with the path or topic it is
+ * about when there is one.
+ */
+public final class LogException extends TailbusException {
+    private final transient Path path;
+    private final String topic;
+
+    public LogException(Kind kind, String message) {
+        this(kind, message, null, null, null);
+    }
+
+    public LogException(Kind kind, String message, Path path, String topic, Throwable cause) {
+        super(kind, message, cause);
+        this.path = path;
+        this.topic = topic;
+    }
+
+    /** A topic the log refuses to store. */
+    static LogException badTopic(String topic, String why) {
+        return new LogException(Kind.BAD_INPUT, "invalid topic " + quote(topic) + ": " + why, null, topic, null);
+    }
+
+    /** An I/O failure on {@code path}. */
+    static LogException io(String what, Path path, IOException cause) {
+        String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return new LogException(Kind.IO, "cannot " + what + " " + path + ": " + detail, path, null, cause);
+    }
+
+    /** Stored bytes at {@code offset} of {@code path} that fail their checks. */
+    static LogException corrupt(Path path, long offset, String why) {
+        return new LogException(Kind.CORRUPT, "corrupt record in " + path + " at offset " + offset + ": " + why,
+                path, null, null);
+    }
+
+    /** The file this is about, or null. */
+    public Path path() {
+        return path;
+    }
+
+    /** The topic this is about, or null. */
+    public String topic() {
+        return topic;
+    }
+
+    static String quote(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder("'");
+        for (int i = 0; i < s.length() && i < 200; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append(s.length() > 200 ? "...'" : "'").toString();
+    }
+}
