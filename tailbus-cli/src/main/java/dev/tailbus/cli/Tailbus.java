@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         versionProvider = Tailbus.Version.class,
         description = "File-backed streaming for one machine.",
         subcommands = {
+                ProtobusServerCommand.class,
         })
 public final class Tailbus implements Runnable {
     /** Exit status for a usage error, as the reference tools (argparse) use. */
