@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One subscriber ({@code Subscribe} or {@code SubscribeBatch}): a cursor on the log. It sends
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the log after that position for ever, so that the boundary between history and live events has
  * no gap and no duplicate by construction, and a subscriber that falls behind simply reads older
  * parts of the log: nothing is queued for it but the events of topics no pattern stores, at most
- * {@link #UNSTORED_LIMIT} of them, beyond which it is ended with RESOURCE_EXHAUSTED.
+ * {@link #UNSTORED_LIMIT} bytes of them, beyond which it is ended with RESOURCE_EXHAUSTED.
  *
  * <p>Sending follows gRPC flow control: events are read only while the transport is ready, so
  * the memory of a subscription is one transport window. Woken by the log after each append, by
@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Threading: all sending runs in {@link Drainer} runs, one at a time.
  */
 final class SubscriptionSession {
-    /** Unstored events queued per subscription before it is ended as too slow. */
-    static final int UNSTORED_LIMIT = 10_000;
+    /** Bytes of unstored events queued per subscription before it is ended as too slow. */
+    static final long UNSTORED_LIMIT = 4L << 20;
     /** Events sent per run before yielding the thread to other sessions. */
     private static final int EVENTS_PER_RUN = 8192;
     /** A batch message ({@code SubscribeBatch}) holds up to this many bytes of events. */
@@ -43,7 +43,7 @@ final class SubscriptionSession {
     private final ProtobusService service;
     private final Drainer drainer;
     private final ConcurrentLinkedQueue<byte[]> unstored = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger unstoredCount = new AtomicInteger();
+    private final AtomicLong unstoredBytes = new AtomicLong();
 
     private volatile boolean started;
     private volatile boolean waiting;
@@ -107,10 +107,10 @@ final class SubscriptionSession {
         if (!filter.test(event.topic())) {
             return;
         }
-        if (unstoredCount.incrementAndGet() > UNSTORED_LIMIT) {
+        if (unstoredBytes.addAndGet(event.event().length) > UNSTORED_LIMIT) {
             if (ending == null) {
                 ending = Status.RESOURCE_EXHAUSTED.withDescription("subscriber fell behind by more than "
-                        + UNSTORED_LIMIT + " events of topics that no store pattern keeps (such as '"
+                        + (UNSTORED_LIMIT >> 20) + " MiB of events of topics that no store pattern keeps (such as '"
                         + event.topic() + "'); those events are lost, the subscription ends");
             }
         } else {
@@ -195,7 +195,7 @@ final class SubscriptionSession {
         }
         byte[] live = unstored.poll();
         if (live != null) {
-            unstoredCount.decrementAndGet();
+            unstoredBytes.addAndGet(-live.length);
             return live;
         }
         StoredEvent stored = reader.next();

@@ -28,15 +28,17 @@ final class ProtobusServerProcess implements AutoCloseable {
     private final int port;
     private final StringBuffer stderr = new StringBuffer();
     private final List<ManagedChannel> channels = new ArrayList<>();
+    private final Thread stderrDrain;
 
     private ProtobusServerProcess(Process process, int port, BufferedReader rest) {
         this.process = process;
         this.port = port;
-        Thread drain = new Thread(() -> {
+        Thread drain = stderrDrain = new Thread(() -> {
             try (rest) {
                 String line;
                 while ((line = rest.readLine()) != null) {
                     stderr.append(line).append('\n');
+                    System.out.println("[server] " + line); // kept in the test's report output
                 }
             } catch (IOException e) {
                 // process gone
@@ -106,11 +108,14 @@ final class ProtobusServerProcess implements AutoCloseable {
 
     /** Sends SIGTERM and returns the exit status. */
     int stop() throws InterruptedException, TimeoutException {
+        // Through the handle: Process.destroy() would also close our end of its stderr.
+        process.toHandle().destroy();
+        boolean ended = process.waitFor(60, TimeUnit.SECONDS);
+        stderrDrain.join(10_000);
         for (ManagedChannel c : channels) {
             c.shutdownNow();
         }
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        if (!ended) {
             process.destroyForcibly();
             throw new TimeoutException("server did not stop within 60 s after SIGTERM");
         }
