@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         description = "File-backed streaming for one machine.",
         subcommands = {
                 ProtobusServerCommand.class,
+                StoreCommand.class,
         })
 public final class Tailbus implements Runnable {
     /** Exit status for a usage error, as the reference tools (argparse) use. */

@@ -1,68 +1,151 @@
 package dev.tailbus.core.log;
 
 import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.fs.LockFile;
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * The tailbus log: events appended to files named by store patterns, in the reference's record
- * format, each with a position.
+ * The tailbus log: a store root holding, per file prefix, a series of segments in the
+ * reference's record format with an index beside each; every stored event carries a position
+ * that only grows, is unique in the store and survives restarts.
  *
- * <p>FIRST VERSION: keeps an in-memory table of every record; indexes, rotation and retention
- * follow.
+ * <p>Files: see {@link SegmentFiles} (names), {@link Segment} (records), {@link IndexEntry}
+ * (indexes), {@link EventWire} (the position field). Opening recovers every segment
+ * ({@link SegmentRecovery}); records the reference wrote, which have no position, get positions
+ * in file order (files in path order) after the highest position found, written into the file.
  *
- * <p>Thread-safe: appends from many threads, readers on any thread.
+ * <p>Threading: thread-safe. Appends are serialized by one lock; a caller that finds the lock
+ * busy queues its batch, and whichever caller takes the lock next writes every queued batch and,
+ * with {@link FlushPolicy#BATCH}, forces them with one fsync (group commit). Readers run on any
+ * thread without the lock and see a batch only when it is wholly visible.
  */
 public final class EventLog implements Closeable {
     private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
 
     private final LogConfig config;
     private final Path root;
-    private final Object lock = new Object();
-    private final Map<String, FileChannel> channels = new HashMap<>();
-    private final Map<String, List<Path>> prefixesByTopic = new HashMap<>();
-    private final ArrayList<Entry> entries = new ArrayList<>();
+    private final LockFile lockFile;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final Map<String, Partition> partitionsByPrefix = new HashMap<>();
+    private volatile Partition[] partitions = new Partition[0];
+    private final Map<String, Partition[]> routes = new HashMap<>();
+    private final List<Partition> dirty = new ArrayList<>();
     private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final Thread flusher;
     private long nextPosition = 1;
     private volatile long lastPosition;
+    private volatile long version;
+    private long lastRetentionMillis;
     private volatile boolean closed;
 
-    private record Entry(long position, String topic, long time, FileChannel channel, long offset, int length) {
+    /** One caller's batch waiting for the lock. */
+    private static final class Pending {
+        final List<EventToAppend> batch;
+        List<AppendedEvent> result;
+        RuntimeException failure;
+        boolean done;
+
+        Pending(List<EventToAppend> batch) {
+            this.batch = batch;
+        }
     }
 
-    private EventLog(LogConfig config) {
+    private EventLog(LogConfig config, Path root, LockFile lockFile) {
         this.config = config;
-        this.root = config.root().toAbsolutePath().normalize();
+        this.root = root;
+        this.lockFile = lockFile;
+        this.flusher = config.flush().mode() == FlushPolicy.Mode.INTERVAL
+                ? Thread.ofPlatform().daemon().name("tailbus-log-flusher").unstarted(this::flushPeriodically)
+                : null;
     }
 
-    /** Opens (creating files as needed) and recovers the store: torn tails truncated and logged. */
+    /**
+     * Opens (creating files as needed) and recovers the store: torn tails truncated and logged.
+     *
+     * @throws LogException {@link Kind#UNAVAILABLE} when another process has the store open,
+     *                      {@link Kind#IO} when a file cannot be read or repaired
+     */
     public static EventLog open(LogConfig config) {
-        EventLog log = new EventLog(config);
+        Path root = config.root().toAbsolutePath().normalize();
+        LockFile lockFile;
         try {
-            log.load();
+            lockFile = LockFile.open(root.resolve(SegmentFiles.LOCK_NAME));
+            if (!lockFile.tryLock()) {
+                lockFile.close();
+                throw new LogException(Kind.UNAVAILABLE, "the store at " + root
+                        + " is open in another process", root, null, null);
+            }
+        } catch (IOException e) {
+            throw LogException.io("lock the store at", root, e);
+        }
+        EventLog log = new EventLog(config, root, lockFile);
+        try {
+            log.load(false);
         } catch (IOException e) {
             log.close();
-            throw LogException.io("open store", log.root, e);
+            throw LogException.io("open the store at", root, e);
+        } catch (RuntimeException e) {
+            log.close();
+            throw e;
+        }
+        if (log.flusher != null) {
+            log.flusher.start();
         }
         return log;
     }
 
-    /** Validates a topic for storage (non-empty, no NUL, cannot escape the root via {topic}). */
+    /**
+     * Opens the store like {@link #open}, rebuilding every index from its segment; returns the
+     * number of segments reindexed. The store must not be open elsewhere.
+     */
+    public static int reindex(LogConfig config) {
+        Path root = config.root().toAbsolutePath().normalize();
+        try (EventLog log = open(config)) {
+            log.lock.lock();
+            try {
+                for (Partition p : log.partitions) {
+                    p.close();
+                }
+                log.partitionsByPrefix.clear();
+                log.partitions = new Partition[0];
+                log.routes.clear();
+                return log.load(true);
+            } catch (IOException e) {
+                throw LogException.io("reindex the store at", root, e);
+            } finally {
+                log.lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Validates a topic for storage: non-empty, no NUL, not absolute, no empty, {@code .} or
+     * {@code ..} path component, no component over 200 bytes, and not ending like a rotated
+     * segment's name ({@code .} and 20 digits), since {@code {topic}} becomes a file path.
+     *
+     * @throws LogException {@link Kind#BAD_INPUT} naming the reason
+     */
     public static void checkTopic(String topic) {
         if (topic == null || topic.isEmpty()) {
             throw LogException.badTopic(topic, "it is empty");
@@ -73,151 +156,334 @@ public final class EventLog implements Closeable {
         if (topic.startsWith("/")) {
             throw LogException.badTopic(topic, "it is an absolute path");
         }
-        for (String part : topic.split("/", -1)) {
+        int start = 0;
+        while (start <= topic.length()) {
+            int slash = topic.indexOf('/', start);
+            int end = slash < 0 ? topic.length() : slash;
+            String part = topic.substring(start, end);
             if (part.equals("..") || part.equals(".")) {
                 throw LogException.badTopic(topic, "it has a '" + part + "' path component");
             }
             if (part.isEmpty()) {
                 throw LogException.badTopic(topic, "it has an empty path component");
             }
-            if (part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 200) {
+            if (part.length() > 66 && part.getBytes(StandardCharsets.UTF_8).length > 200) {
                 throw LogException.badTopic(topic, "a path component is longer than 200 bytes");
             }
+            if (slash < 0) {
+                break;
+            }
+            start = slash + 1;
+        }
+        if (SegmentFiles.rotatedPosition(topic + SegmentFiles.SEGMENT_SUFFIX) >= 0) {
+            throw LogException.badTopic(topic, "it ends like a rotated segment's name ('.' and 20 digits)");
         }
     }
 
-    private void load() throws IOException {
-        List<Path> files;
+    /** Discovers and recovers every segment under the root; returns the number of segments. */
+    private int load(boolean rebuild) throws IOException {
+        Map<String, List<Path>> byPrefix = new TreeMap<>();
+        List<Path> indexes = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
-            files = walk.filter(p -> SegmentFiles.isSegment(p.getFileName().toString()) && Files.isRegularFile(p))
-                    .sorted().toList();
+            walk.filter(Files::isRegularFile).forEach(p -> {
+                String name = p.getFileName().toString();
+                if (SegmentFiles.isSegment(name)) {
+                    byPrefix.computeIfAbsent(SegmentFiles.prefixOf(root, p), k -> new ArrayList<>()).add(p);
+                } else if (name.endsWith(SegmentFiles.SEGMENT_SUFFIX + SegmentFiles.INDEX_SUFFIX)) {
+                    indexes.add(p);
+                }
+            });
         }
-        TreeMap<Long, Entry> found = new TreeMap<>();
-        List<Entry> legacy = new ArrayList<>();
-        EventWire.Fields fields = new EventWire.Fields();
-        for (Path file : files) {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            channels.put(root.relativize(file).toString(), channel);
-            long size = channel.size();
-            long offset = 0;
-            ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            while (offset < size) {
-                header.clear();
-                if (size - offset < 4 || channel.read(header, offset) < 4) {
-                    truncate(file, channel, offset, "short length");
-                    break;
-                }
-                long length = header.getInt(0) & 0xFFFFFFFFL;
-                if (offset + 4 + length > size) {
-                    truncate(file, channel, offset, "length " + length + " past the end");
-                    break;
-                }
-                byte[] body = new byte[(int) length];
-                channel.read(ByteBuffer.wrap(body), offset + 4);
-                if (!EventWire.parse(body, 0, body.length, fields) || fields.topic == null) {
-                    if (offset + 4 + length == size) {
-                        truncate(file, channel, offset, "unparseable last record");
-                        break;
-                    }
-                    LOG.log(System.Logger.Level.WARNING, "skipping corrupt record in " + file + " at offset " + offset);
-                } else {
-                    Entry e = new Entry(fields.position, fields.topic, fields.receiveTimeNanos, channel, offset,
-                            (int) length);
-                    if (fields.position > 0) {
-                        found.putIfAbsent(fields.position, e);
-                    } else {
-                        legacy.add(e);
-                    }
-                }
-                offset += 4 + length;
+        for (Path index : indexes) {
+            Path segment = index.resolveSibling(index.getFileName().toString()
+                    .substring(0, index.getFileName().toString().length() - SegmentFiles.INDEX_SUFFIX.length()));
+            if (!Files.exists(segment)) {
+                LOG.log(Level.INFO, "deleting index " + index + " of a missing segment");
+                Files.deleteIfExists(index);
             }
         }
-        entries.addAll(found.values());
-        long next = found.isEmpty() ? 1 : found.lastKey() + 1;
-        for (Entry e : legacy) {
-            entries.add(new Entry(next++, e.topic, e.time, e.channel, e.offset, e.length));
+        long max = 0;
+        int count = 0;
+        Map<String, List<SegmentWriter>> loaded = new LinkedHashMap<>();
+        List<Path> legacy = new ArrayList<>();
+        for (Map.Entry<String, List<Path>> e : byPrefix.entrySet()) {
+            List<Path> files = e.getValue();
+            files.sort(Comparator.comparingLong((Path p) -> {
+                long n = SegmentFiles.rotatedPosition(p.getFileName().toString());
+                return n < 0 ? Long.MAX_VALUE : n;
+            }));
+            List<SegmentWriter> writers = new ArrayList<>();
+            for (Path file : files) {
+                SegmentWriter w = recover(file, rebuild, legacy);
+                if (w != null) {
+                    writers.add(w);
+                    max = Math.max(max, w.segment().lastPosition);
+                    count++;
+                }
+            }
+            loaded.put(e.getKey(), writers);
         }
-        nextPosition = next;
-        lastPosition = next - 1;
+        legacy.sort(Comparator.naturalOrder());
+        long next = max + 1;
+        for (Path file : legacy) {
+            next = SegmentRecovery.migrate(file, next);
+            String prefix = SegmentFiles.prefixOf(root, file);
+            SegmentWriter w = recover(file, true, new ArrayList<>());
+            if (w != null) {
+                List<SegmentWriter> writers = loaded.get(prefix);
+                writers.add(w);
+                writers.sort(Comparator.comparingLong(x -> {
+                    long n = SegmentFiles.rotatedPosition(x.segment().dataPath().getFileName().toString());
+                    return n < 0 ? Long.MAX_VALUE : n;
+                }));
+                max = Math.max(max, w.segment().lastPosition);
+            }
+        }
+        for (Map.Entry<String, List<SegmentWriter>> e : loaded.entrySet()) {
+            List<SegmentWriter> writers = e.getValue();
+            if (writers.isEmpty()) {
+                continue;
+            }
+            SegmentWriter last = writers.get(writers.size() - 1);
+            if (SegmentFiles.rotatedPosition(last.segment().dataPath().getFileName().toString()) >= 0) {
+                // the live PREFIX.pb is missing (deleted, or a crash during rotation): start one
+                Partition fresh = Partition.create(root, e.getKey());
+                writers.add(new SegmentWriter(fresh.live()));
+                fresh.close();
+                last = recover(SegmentFiles.live(root, e.getKey()), false, new ArrayList<>());
+                writers.set(writers.size() - 1, last);
+            }
+            Segment[] segments = writers.stream().map(SegmentWriter::segment).toArray(Segment[]::new);
+            for (Segment s : segments) {
+                s.publish();
+            }
+            Partition p = new Partition(root, e.getKey(), segments, last);
+            partitionsByPrefix.put(e.getKey(), p);
+        }
+        partitions = partitionsByPrefix.values().toArray(new Partition[0]);
+        nextPosition = max + 1;
+        lastPosition = max;
+        version++;
+        long now = config.clock().millis();
+        for (Partition p : partitions) {
+            p.retain(config, now);
+        }
+        lastRetentionMillis = now;
+        return count;
     }
 
-    private void truncate(Path file, FileChannel channel, long offset, String why) throws IOException {
-        LOG.log(System.Logger.Level.WARNING, "truncating torn record in " + file + " at offset " + offset + ": " + why);
-        channel.truncate(offset);
+    /** Recovers one segment file; null when it is not a store file (left alone, logged). */
+    private SegmentWriter recover(Path file, boolean rebuild, List<Path> legacy) throws IOException {
+        boolean hadIndex = Files.exists(SegmentFiles.index(file));
+        if (!hadIndex && !looksLikeStoreFile(file)) {
+            LOG.log(Level.WARNING, "ignoring " + file + ": its first record is not an event");
+            return null;
+        }
+        Segment segment = Segment.open(file, true);
+        try {
+            SegmentRecovery.Result result = new SegmentRecovery.Result();
+            SegmentWriter writer = SegmentRecovery.recover(segment, rebuild, result);
+            if (result.legacy) {
+                writer.segment().close();
+                legacy.add(file);
+                return null;
+            }
+            return writer;
+        } catch (IOException | RuntimeException e) {
+            segment.close();
+            throw e;
+        }
+    }
+
+    private static boolean looksLikeStoreFile(Path file) throws IOException {
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size == 0) {
+                return true;
+            }
+            RecordScanner scanner = new RecordScanner(channel, 0, Math.min(size, 64L << 20));
+            if (scanner.next() != RecordScanner.Status.RECORD) {
+                return size > 64L << 20;
+            }
+            EventWire.Fields fields = new EventWire.Fields();
+            return EventWire.parse(scanner.body(), scanner.bodyOffset(), (int) scanner.length, fields)
+                    && fields.topic != null;
+        }
     }
 
     /**
-     * Appends a batch, in order; assigns each event the next position. An event whose topic no
-     * pattern stores still gets a position but is not written. Returns after the batch reached the
-     * operating system (and, with {@link FlushPolicy#BATCH}, after fsync).
+     * Appends a batch, in order; assigns each event the next position (positions start at 1,
+     * only grow, are unique in the store, survive restarts). An event whose topic no pattern
+     * stores still gets a position ({@link AppendedEvent#stored()} false) but is not written.
+     * Returns after the batch reached the OS (and, with {@link FlushPolicy#BATCH}, after fsync,
+     * group-committed across concurrent callers). Readers and listeners see the batch only after
+     * that. A batch with an invalid topic is rejected whole, before anything is written.
+     *
+     * @throws LogException {@link Kind#BAD_INPUT} for a bad topic, {@link Kind#IO} when writing fails
      */
     public List<AppendedEvent> append(List<EventToAppend> batch) {
         for (EventToAppend e : batch) {
             checkTopic(e.topic());
         }
-        List<AppendedEvent> out = new ArrayList<>(batch.size());
-        long last;
-        synchronized (lock) {
-            ensureOpen();
-            for (EventToAppend e : batch) {
-                long position = nextPosition++;
-                byte[] stored = EventWire.withPosition(e.event(), position);
-                boolean any = false;
-                for (Path file : filesFor(e.topic())) {
-                    String key = root.relativize(file).toString();
-                    try {
-                        FileChannel channel = channels.get(key);
-                        if (channel == null) {
-                            Files.createDirectories(file.getParent());
-                            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                                    StandardOpenOption.WRITE);
-                            channels.put(key, channel);
-                        }
-                        long offset = channel.size();
-                        ByteBuffer buf = ByteBuffer.allocate(4 + stored.length).order(ByteOrder.LITTLE_ENDIAN);
-                        buf.putInt(stored.length).put(stored).flip();
-                        while (buf.hasRemaining()) {
-                            channel.write(buf, offset + buf.position());
-                        }
-                        if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
-                            channel.force(false);
-                        }
-                        if (!any) {
-                            entries.add(new Entry(position, e.topic(), e.receiveTimeNanos(), channel, offset,
-                                    stored.length));
-                        }
-                        any = true;
-                    } catch (IOException io) {
-                        throw LogException.io("append to", file, io);
-                    }
-                }
-                out.add(new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), stored, any));
+        Pending mine = new Pending(batch);
+        queue.add(mine);
+        long published = -1;
+        lock.lock();
+        try {
+            if (!mine.done) {
+                published = writeQueued();
             }
-            last = nextPosition - 1;
-            lastPosition = last;
+        } finally {
+            lock.unlock();
         }
-        for (LongConsumer l : listeners) {
-            l.accept(last);
+        if (published >= 0) {
+            for (LongConsumer listener : listeners) {
+                try {
+                    listener.accept(published);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "an append listener failed", e);
+                }
+            }
         }
-        return out;
+        if (mine.failure != null) {
+            throw mine.failure;
+        }
+        return mine.result;
     }
 
-    private List<Path> filesFor(String topic) {
-        return prefixesByTopic.computeIfAbsent(topic, t -> {
-            List<Path> files = new ArrayList<>();
-            for (StorePattern p : config.patterns()) {
-                if (p.matches(t)) {
-                    Path file = SegmentFiles.live(root, p.prefixFor(t)).normalize();
-                    if (!file.startsWith(root) || file.equals(root)) {
-                        throw LogException.badTopic(t, "its file " + file + " would be outside the store root");
-                    }
-                    if (!files.contains(file)) {
-                        files.add(file);
-                    }
+    /** Writes every queued batch; under the lock. Returns the last visible position, or -1. */
+    private long writeQueued() {
+        List<Pending> group = new ArrayList<>();
+        for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+            group.add(p);
+        }
+        try {
+            ensureOpen();
+            long now = config.clock().millis();
+            boolean anyWritten = false;
+            for (Pending p : group) {
+                Partition[][] routed;
+                try {
+                    routed = route(p.batch);
+                } catch (LogException e) {
+                    p.failure = e;
+                    continue;
+                }
+                p.result = write(p.batch, routed, now);
+                anyWritten = true;
+            }
+            if (!anyWritten) {
+                return -1;
+            }
+            for (Partition p : dirty) {
+                p.flush();
+            }
+            if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
+                for (Partition p : dirty) {
+                    p.force();
                 }
             }
-            return files;
-        });
+            for (Partition p : dirty) {
+                p.publish();
+            }
+            dirty.clear();
+            lastPosition = nextPosition - 1;
+            if (config.retainAge() != null && now - lastRetentionMillis >= 1000) {
+                lastRetentionMillis = now;
+                for (Partition p : partitions) {
+                    p.retain(config, now);
+                }
+            }
+            return lastPosition;
+        } catch (IOException e) {
+            LogException failure = LogException.io("append to", root, e);
+            for (Pending p : group) {
+                if (p.failure == null) {
+                    p.failure = failure;
+                }
+            }
+            dirty.clear();
+            return -1;
+        } catch (RuntimeException e) {
+            for (Pending p : group) {
+                if (p.failure == null) {
+                    p.failure = e;
+                }
+            }
+            return -1;
+        } finally {
+            for (Pending p : group) {
+                p.done = true;
+            }
+        }
+    }
+
+    private List<AppendedEvent> write(List<EventToAppend> batch, Partition[][] routed, long now) throws IOException {
+        AppendedEvent[] out = new AppendedEvent[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            EventToAppend e = batch.get(i);
+            long position = nextPosition++;
+            byte[] stored = EventWire.withPosition(e.event(), position);
+            Partition[] targets = routed[i];
+            for (Partition p : targets) {
+                if (!p.dirty) {
+                    dirty.add(p);
+                }
+                if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
+                    version++;
+                }
+            }
+            out[i] = new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), stored, targets.length > 0);
+        }
+        return Arrays.asList(out);
+    }
+
+    /** The partitions of each event, creating them as needed; rejects the batch on a bad prefix. */
+    private Partition[][] route(List<EventToAppend> batch) throws IOException {
+        Partition[][] routed = new Partition[batch.size()][];
+        for (int i = 0; i < routed.length; i++) {
+            routed[i] = routeOf(batch.get(i).topic());
+        }
+        return routed;
+    }
+
+    private Partition[] routeOf(String topic) throws IOException {
+        Partition[] known = routes.get(topic);
+        if (known != null) {
+            return known;
+        }
+        List<String> prefixes = new ArrayList<>();
+        for (StorePattern pattern : config.patterns()) {
+            if (pattern.matches(topic)) {
+                String prefix = pattern.prefixFor(topic);
+                Path file = SegmentFiles.live(root, prefix).normalize();
+                if (!file.startsWith(root) || file.getParent() == null || !file.getParent().startsWith(root)) {
+                    throw LogException.badTopic(topic, "its file " + file + " would be outside the store root");
+                }
+                String normal = SegmentFiles.prefixOf(root, file);
+                if (!prefixes.contains(normal)) {
+                    prefixes.add(normal);
+                }
+            }
+        }
+        Partition[] result = new Partition[prefixes.size()];
+        for (int i = 0; i < result.length; i++) {
+            Partition p = partitionsByPrefix.get(prefixes.get(i));
+            if (p == null) {
+                p = Partition.create(root, prefixes.get(i));
+                partitionsByPrefix.put(prefixes.get(i), p);
+                Partition[] grown = Arrays.copyOf(partitions, partitions.length + 1);
+                grown[partitions.length] = p;
+                partitions = grown;
+                version++;
+            }
+            result[i] = p;
+        }
+        if (routes.size() > 100_000) {
+            routes.clear();
+        }
+        routes.put(topic, result);
+        return result;
     }
 
     /** The highest position assigned and visible so far (0 when the store is empty). */
@@ -225,101 +491,149 @@ public final class EventLog implements Closeable {
         return lastPosition;
     }
 
-    /**
-     * The last {@code n} stored events of every topic matching {@code topics}, among events with
-     * position <= {@code upTo}, in position order.
-     */
-    public List<StoredEvent> lastPerTopic(Predicate<String> topics, int n, long upTo) {
-        List<Entry> picked = new ArrayList<>();
-        synchronized (lock) {
-            Map<String, Integer> counts = new HashMap<>();
-            for (int i = entries.size() - 1; i >= 0; i--) {
-                Entry e = entries.get(i);
-                if (e.position > upTo || !topics.test(e.topic)) {
-                    continue;
-                }
-                int c = counts.merge(e.topic, 1, Integer::sum);
-                if (c <= n) {
-                    picked.add(e);
-                }
-            }
-        }
-        picked.sort((a, b) -> Long.compare(a.position, b.position));
-        List<StoredEvent> out = new ArrayList<>();
-        for (Entry e : picked) {
-            out.add(read(e));
-        }
-        return out;
+    /** Changes whenever a partition or a partition's topic is added (for readers). */
+    long version() {
+        return version;
     }
 
-    private StoredEvent read(Entry e) {
-        byte[] body = new byte[e.length];
-        try {
-            ByteBuffer b = ByteBuffer.wrap(body);
-            while (b.hasRemaining()) {
-                if (e.channel.read(b, e.offset + 4 + b.position()) < 0) {
-                    break;
-                }
-            }
-        } catch (IOException io) {
-            throw LogException.io("read", root, io);
+    Partition[] partitions() {
+        return partitions;
+    }
+
+    /**
+     * The last {@code n} stored events of every topic matching {@code topics}, among events with
+     * position <= {@code upTo}, in position order. Uses the indexes: a few reads per event, no
+     * scan of the store.
+     */
+    public List<StoredEvent> lastPerTopic(Predicate<String> topics, int n, long upTo) {
+        if (n <= 0) {
+            return List.of();
         }
-        return new StoredEvent(e.position, e.topic, e.time, body);
+        record Head(Segment segment, int id, int entry, String topic) {
+        }
+        List<List<Head>> perPartition = new ArrayList<>();
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Partition p : partitions) {
+                if (!p.hasTopic(topics)) {
+                    continue;
+                }
+                List<Head> heads = new ArrayList<>();
+                Segment[] segments = p.segments();
+                for (int s = segments.length - 1; s >= 0; s--) {
+                    Segment segment = segments[s];
+                    if (segment.firstPosition() > upTo) {
+                        continue;
+                    }
+                    String[] names = segment.topics.names();
+                    for (int id = 0; id < names.length; id++) {
+                        if (topics.test(names[id])) {
+                            heads.add(new Head(segment, id, segment.topics.head[id], names[id]));
+                        }
+                    }
+                }
+                perPartition.add(heads);
+            }
+        } finally {
+            lock.unlock();
+        }
+        TreeMap<Long, StoredEvent> found = new TreeMap<>();
+        ByteBuffer entry = Segment.littleEndian(IndexEntry.SIZE);
+        for (List<Head> heads : perPartition) {
+            Map<String, Integer> taken = new HashMap<>();
+            for (Head head : heads) {
+                int have = taken.getOrDefault(head.topic(), 0);
+                int e = head.entry();
+                try {
+                    while (e >= 0 && have < n) {
+                        entry.clear();
+                        head.segment().indexChannel().read(entry, IndexEntry.at(e));
+                        long position = entry.getLong(IndexEntry.POSITION);
+                        int previous = entry.getInt(IndexEntry.PREVIOUS);
+                        if (position <= upTo) {
+                            StoredEvent event = readEntry(head.segment(), entry, head.topic());
+                            if (event != null) {
+                                found.put(position, event);
+                                have++;
+                            }
+                        }
+                        e = previous;
+                    }
+                } catch (IOException ex) {
+                    if (!Segment.isClosed(ex)) {
+                        throw LogException.io("read", head.segment().dataPath(), ex);
+                    }
+                }
+                taken.put(head.topic(), have);
+            }
+        }
+        return new ArrayList<>(found.values());
+    }
+
+    private static StoredEvent readEntry(Segment segment, ByteBuffer entry, String topic) throws IOException {
+        long offset = entry.getLong(IndexEntry.OFFSET);
+        int length = entry.getInt(IndexEntry.LENGTH);
+        ByteBuffer record = Segment.littleEndian(4 + length);
+        if (segment.readData(offset, record) < 4 + length || record.getInt(0) != length) {
+            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset + "; skipped");
+            return null;
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(record.array(), 4, length);
+        if ((int) crc.getValue() != entry.getInt(IndexEntry.CRC)) {
+            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset
+                    + ": checksum mismatch; skipped");
+            return null;
+        }
+        return new StoredEvent(entry.getLong(IndexEntry.POSITION), topic, entry.getLong(IndexEntry.TIME),
+                Arrays.copyOfRange(record.array(), 4, 4 + length));
     }
 
     /** A reader of stored events whose topic matches, in position order, positions > after. */
     public LogReader readAfter(Predicate<String> topics, long after) {
-        return new LogReader() {
-            private long last = after;
+        ensureOpen();
+        return new MergedReader(this, topics, after);
+    }
 
-            @Override
-            public StoredEvent next() {
-                Entry found = null;
-                synchronized (lock) {
-                    int lo = 0;
-                    int hi = entries.size();
+    /**
+     * A reader starting at the first stored event with receive time >= {@code timeNanos} (by the
+     * indexes' running maximum of receive times, so a binary search), in position order from there.
+     */
+    public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
+        long start = Long.MAX_VALUE;
+        ByteBuffer scratch = Segment.littleEndian(8);
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Partition p : partitions) {
+                if (!p.hasTopic(topics)) {
+                    continue;
+                }
+                for (Segment segment : p.segments()) {
+                    if (segment.count() == 0 || segment.maxTime < timeNanos) {
+                        continue;
+                    }
+                    long lo = 0;
+                    long hi = segment.count() - 1;
                     while (lo < hi) {
-                        int mid = (lo + hi) >>> 1;
-                        if (entries.get(mid).position <= last) {
+                        long mid = (lo + hi) >>> 1;
+                        if (segment.entryLong(mid, IndexEntry.MAX_TIME, scratch) < timeNanos) {
                             lo = mid + 1;
                         } else {
                             hi = mid;
                         }
                     }
-                    for (int i = lo; i < entries.size(); i++) {
-                        Entry e = entries.get(i);
-                        if (topics.test(e.topic)) {
-                            found = e;
-                            break;
-                        }
-                        last = e.position;
-                    }
-                }
-                if (found == null) {
-                    return null;
-                }
-                last = found.position;
-                return read(found);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-    }
-
-    /** A reader starting at the first stored event with receive time >= timeNanos. */
-    public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
-        long after = lastPosition;
-        synchronized (lock) {
-            for (Entry e : entries) {
-                if (e.time >= timeNanos) {
-                    after = e.position - 1;
+                    start = Math.min(start, segment.entryLong(lo, IndexEntry.POSITION, scratch));
                     break;
                 }
             }
+        } catch (IOException e) {
+            throw LogException.io("search the indexes of", root, e);
+        } finally {
+            lock.unlock();
         }
-        return readAfter(topics, after);
+        return readAfter(topics, start == Long.MAX_VALUE ? lastPosition : start - 1);
     }
 
     /** Calls listener.accept(lastPosition) on the appending thread after each batch is visible. */
@@ -328,51 +642,113 @@ public final class EventLog implements Closeable {
         return () -> listeners.remove(listener);
     }
 
-    /** Per stored topic: counts, bytes, first/last position and time. */
+    /**
+     * Per stored topic: counts, bytes, first/last position and time. A topic stored by two
+     * patterns is counted from the partition holding most of it.
+     */
     public List<TopicStats> topics() {
-        Map<String, TopicStats> stats = new TreeMap<>();
-        synchronized (lock) {
-            for (Entry e : entries) {
-                stats.merge(e.topic, new TopicStats(e.topic, 1, e.length, e.position, e.position, e.time, e.time),
-                        (a, b) -> new TopicStats(a.topic(), a.events() + 1, a.bytes() + b.bytes(), a.firstPosition(),
-                                b.lastPosition(), a.firstTimeNanos(), b.lastTimeNanos()));
+        Map<String, TopicStats> best = new TreeMap<>();
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Partition p : partitions) {
+                Map<String, TopicStats> mine = new HashMap<>();
+                for (Segment s : p.segments()) {
+                    TopicTable t = s.topics;
+                    String[] names = t.names();
+                    for (int id = 0; id < names.length; id++) {
+                        TopicStats add = new TopicStats(names[id], t.count[id], t.bytes[id], t.firstPosition[id],
+                                t.lastPosition[id], t.firstTime[id], t.lastTime[id]);
+                        mine.merge(names[id], add, (a, b) -> new TopicStats(a.topic(), a.events() + b.events(),
+                                a.bytes() + b.bytes(), Math.min(a.firstPosition(), b.firstPosition()),
+                                Math.max(a.lastPosition(), b.lastPosition()), Math.min(a.firstTimeNanos(),
+                                b.firstTimeNanos()), Math.max(a.lastTimeNanos(), b.lastTimeNanos())));
+                    }
+                }
+                for (TopicStats s : mine.values()) {
+                    best.merge(s.topic(), s, (a, b) -> a.events() >= b.events() ? a : b);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return new ArrayList<>(best.values());
+    }
+
+    /** The store root (absolute). */
+    public Path root() {
+        return root;
+    }
+
+    private void flushPeriodically() {
+        while (!closed) {
+            java.util.concurrent.locks.LockSupport.parkNanos(config.flush().intervalMillis() * 1_000_000L);
+            if (closed) {
+                return;
+            }
+            Partition[] all = partitions;
+            for (Partition p : all) {
+                try {
+                    p.live().force();
+                } catch (IOException e) {
+                    if (!Segment.isClosed(e)) {
+                        LOG.log(Level.WARNING, "cannot force " + p.live().dataPath() + ": " + e.getMessage());
+                    }
+                }
             }
         }
-        return new ArrayList<>(stats.values());
     }
 
     private void ensureOpen() {
         if (closed) {
-            throw new LogException(Kind.UNAVAILABLE, "the store at " + root + " is closed");
+            throw new LogException(Kind.UNAVAILABLE, "the store at " + root + " is closed", root, null, null);
         }
     }
 
     /** Flushes per policy and closes every file. Idempotent. */
     @Override
     public void close() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (closed) {
                 return;
             }
             closed = true;
             LogException failure = null;
-            for (Map.Entry<String, FileChannel> c : channels.entrySet()) {
+            Partition[] all = partitions;
+            for (int i = all.length - 1; i >= 0; i--) {
                 try {
                     if (config.flush().mode() != FlushPolicy.Mode.NONE) {
-                        c.getValue().force(false);
+                        all[i].force();
                     }
-                    c.getValue().close();
+                    all[i].close();
                 } catch (IOException e) {
+                    LogException wrapped = LogException.io("close", root.resolve(all[i].prefix), e);
                     if (failure == null) {
-                        failure = LogException.io("close", root.resolve(c.getKey()), e);
+                        failure = wrapped;
                     } else {
-                        failure.addSuppressed(e);
+                        failure.addSuppressed(wrapped);
                     }
                 }
+            }
+            try {
+                lockFile.close();
+            } catch (IOException e) {
+                LogException wrapped = LogException.io("unlock", lockFile.path(), e);
+                if (failure == null) {
+                    failure = wrapped;
+                } else {
+                    failure.addSuppressed(wrapped);
+                }
+            }
+            if (flusher != null) {
+                java.util.concurrent.locks.LockSupport.unpark(flusher);
             }
             if (failure != null) {
                 throw failure;
             }
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -1,0 +1,228 @@
+package dev.tailbus.core.log;
+
+import dev.tailbus.core.fs.Durable;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.function.Predicate;
+
+/**
+ * The segments of one file prefix, oldest first, the last one live: appends go to the live
+ * segment, which is rotated by size or time of day and whose oldest siblings are deleted by
+ * retention.
+ *
+ * <p>Threading: {@link #segments()} and {@link #topics()} are safe on any thread (arrays replaced,
+ * never changed); everything else is called under the log's lock.
+ */
+final class Partition {
+    private static final System.Logger LOG = System.getLogger(Partition.class.getName());
+
+    final String prefix;
+    private final Path root;
+    private volatile Segment[] segments;
+    private SegmentWriter writer;
+    private final HashSet<String> topicSet = new HashSet<>();
+    private volatile String[] topics = new String[0];
+    /** When the live segment got its first event, ms since the epoch by the log's clock. */
+    private long liveSince = Long.MIN_VALUE;
+    boolean dirty;
+
+    Partition(Path root, String prefix, Segment[] segments, SegmentWriter writer) {
+        this.root = root;
+        this.prefix = prefix;
+        this.segments = segments;
+        this.writer = writer;
+        for (Segment s : segments) {
+            for (String t : s.topics.names()) {
+                addTopic(t);
+            }
+        }
+        Segment live = writer.segment();
+        if (live.entries > 0) {
+            liveSince = Math.floorDiv(live.firstTime, 1_000_000L);
+        }
+    }
+
+    /** Creates the first, live segment of a new prefix. */
+    static Partition create(Path root, String prefix) throws IOException {
+        Path file = SegmentFiles.live(root, prefix);
+        Path created = file.getParent();
+        while (!Files.exists(created.getParent()) && created.getParent().startsWith(root)) {
+            created = created.getParent();
+        }
+        boolean newFolders = !Files.exists(created);
+        Files.createDirectories(file.getParent());
+        Segment live = Segment.open(file, true);
+        live.indexChannel().write(IndexEntry.header(), 0);
+        // force every folder that got a new entry: the segment's, and each new folder's parent
+        for (Path folder = file.getParent(); folder != null && folder.startsWith(root); folder = folder.getParent()) {
+            Durable.forceFolder(folder);
+            if (!newFolders || folder.equals(created.getParent())) {
+                break;
+            }
+        }
+        return new Partition(root, prefix, new Segment[] {live}, new SegmentWriter(live));
+    }
+
+    Segment[] segments() {
+        return segments;
+    }
+
+    Segment live() {
+        return writer.segment();
+    }
+
+    /** The topics this partition has stored, in order of first appearance. */
+    String[] topics() {
+        return topics;
+    }
+
+    boolean hasTopic(Predicate<String> filter) {
+        for (String t : topics) {
+            if (filter.test(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Buffers one event; returns whether its topic is new to this partition. */
+    boolean append(String topic, long position, long time, byte[] stored, LogConfig config, long nowMillis)
+            throws IOException {
+        if (shouldRotate(config, nowMillis)) {
+            rotate();
+            retain(config, nowMillis);
+        }
+        if (live().entries == 0) {
+            liveSince = nowMillis;
+        }
+        writer.append(topic, position, time, stored);
+        dirty = true;
+        return addTopic(topic);
+    }
+
+    private boolean addTopic(String topic) {
+        if (!topicSet.add(topic)) {
+            return false;
+        }
+        String[] grown = Arrays.copyOf(topics, topics.length + 1);
+        grown[topics.length] = topic;
+        topics = grown;
+        return true;
+    }
+
+    private boolean shouldRotate(LogConfig config, long nowMillis) {
+        Segment live = live();
+        if (live.entries == 0) {
+            return false;
+        }
+        if (live.entries >= Integer.MAX_VALUE - 1) {
+            return true;
+        }
+        if (config.rotateAboveBytes() > 0 && live.dataEnd >= config.rotateAboveBytes()) {
+            return true;
+        }
+        return config.rotateAtUtc() != null && liveSince < lastRotationTime(config, nowMillis);
+    }
+
+    /** The latest instant, at or before now, at which the configured UTC time of day occurred. */
+    static long lastRotationTime(LogConfig config, long nowMillis) {
+        Instant now = Instant.ofEpochMilli(nowMillis);
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        Instant at = today.atTime(config.rotateAtUtc()).toInstant(ZoneOffset.UTC);
+        if (at.isAfter(now)) {
+            at = today.minusDays(1).atTime(config.rotateAtUtc()).toInstant(ZoneOffset.UTC);
+        }
+        return at.toEpochMilli();
+    }
+
+    /** Closes the live segment under its numbered name and starts a new live {@code PREFIX.pb}. */
+    void rotate() throws IOException {
+        Segment old = live();
+        writer.flush();
+        old.force();
+        old.publish();
+        old.renameTo(SegmentFiles.rotated(root, prefix, old.firstPosition()));
+        Path file = SegmentFiles.live(root, prefix);
+        Segment fresh = Segment.open(file, true);
+        fresh.indexChannel().write(IndexEntry.header(), 0);
+        Durable.forceFolder(file.toAbsolutePath().getParent());
+        writer = new SegmentWriter(fresh);
+        Segment[] grown = Arrays.copyOf(segments, segments.length + 1);
+        grown[segments.length] = fresh;
+        segments = grown;
+        LOG.log(Level.DEBUG, "rotated " + old.dataPath());
+    }
+
+    /** Deletes the oldest closed segments beyond the retention limits; returns how many. */
+    int retain(LogConfig config, long nowMillis) throws IOException {
+        int deleted = 0;
+        while (segments.length > 1) {
+            Segment oldest = segments[0];
+            boolean expired = config.retainAge() != null
+                    && oldest.lastTime < (nowMillis - config.retainAge().toMillis()) * 1_000_000L;
+            boolean tooBig = false;
+            if (config.retainBytes() > 0) {
+                long total = 0;
+                for (Segment s : segments) {
+                    total += s.dataEnd;
+                }
+                tooBig = total > config.retainBytes();
+            }
+            if (!expired && !tooBig) {
+                break;
+            }
+            segments = Arrays.copyOfRange(segments, 1, segments.length);
+            LOG.log(Level.INFO, "retention deletes " + oldest.dataPath());
+            oldest.delete();
+            deleted++;
+        }
+        return deleted;
+    }
+
+    /** Writes buffered records to the OS. */
+    void flush() throws IOException {
+        writer.flush();
+    }
+
+    /** Forces the live segment's data. */
+    void force() throws IOException {
+        live().force();
+    }
+
+    /** Makes the written records visible to readers. */
+    void publish() {
+        live().publish();
+        dirty = false;
+    }
+
+    void close() throws IOException {
+        IOException failure = null;
+        Segment[] all = segments;
+        for (int i = all.length - 1; i >= 0; i--) {
+            try {
+                all[i].close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return prefix;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.tailbus.core.log;
+
+import java.util.Arrays;
+import java.util.HashMap;
+
+/**
+ * The topics of one segment and what the segment holds of each: id (order of first appearance),
+ * newest entry, count, bytes, first and last position and time.
+ *
+ * <p>Written only under the log's lock; {@link #names()} may be read on any thread (the array is
+ * replaced, never changed, when a topic is added).
+ */
+final class TopicTable {
+    private final HashMap<String, Integer> ids = new HashMap<>();
+    private volatile String[] names = new String[0];
+    private int size;
+    int[] head = new int[4];
+    long[] count = new long[4];
+    long[] bytes = new long[4];
+    long[] firstPosition = new long[4];
+    long[] lastPosition = new long[4];
+    long[] firstTime = new long[4];
+    long[] lastTime = new long[4];
+
+    /** The id of {@code topic}, or -1 when the segment has none of it. */
+    int idOf(String topic) {
+        Integer id = ids.get(topic);
+        return id == null ? -1 : id;
+    }
+
+    /** Adds {@code topic} (not present) and returns its id. */
+    int add(String topic) {
+        int id = size++;
+        if (id == head.length) {
+            int n = id * 2;
+            head = Arrays.copyOf(head, n);
+            count = Arrays.copyOf(count, n);
+            bytes = Arrays.copyOf(bytes, n);
+            firstPosition = Arrays.copyOf(firstPosition, n);
+            lastPosition = Arrays.copyOf(lastPosition, n);
+            firstTime = Arrays.copyOf(firstTime, n);
+            lastTime = Arrays.copyOf(lastTime, n);
+        }
+        head[id] = -1;
+        ids.put(topic, id);
+        String[] grown = Arrays.copyOf(names, id + 1);
+        grown[id] = topic;
+        names = grown;
+        return id;
+    }
+
+    /** Records entry {@code entry} of topic {@code id}; returns the topic's previous entry (-1 if none). */
+    int record(int id, int entry, long position, long time, int length) {
+        int previous = head[id];
+        head[id] = entry;
+        if (count[id]++ == 0) {
+            firstPosition[id] = position;
+            firstTime[id] = time;
+        }
+        bytes[id] += length;
+        lastPosition[id] = position;
+        lastTime[id] = time;
+        return previous;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** Topic names by id; safe on any thread. */
+    String[] names() {
+        return names;
+    }
+}

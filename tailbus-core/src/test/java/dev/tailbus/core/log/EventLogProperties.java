@@ -1,0 +1,188 @@
+package dev.tailbus.core.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Appends, rotations, reopenings and reads against a simple in-memory model: a list of every
+ * event in position order.
+ */
+class EventLogProperties {
+    private static final String[] TOPICS = {"a", "b", "c/d", "e"};
+
+    /** One step: append a batch (kind 0), reopen the store (1), or check reads (2). */
+    record Step(int kind, List<int[]> events, long seed) {
+    }
+
+    record Modelled(long position, String topic, long time, byte[] event) {
+    }
+
+    @Provide
+    Arbitrary<List<Step>> steps() {
+        Arbitrary<int[]> event = Combinators.combine(Arbitraries.integers().between(0, TOPICS.length - 1),
+                Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 120))
+                .as((t, time, size) -> new int[] {t, time, size});
+        Arbitrary<Step> append = event.list().ofMinSize(1).ofMaxSize(30).map(e -> new Step(0, e, 0));
+        Arbitrary<Step> reopen = Arbitraries.just(new Step(1, List.of(), 0));
+        Arbitrary<Step> check = Arbitraries.longs().map(s -> new Step(2, List.of(), s));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(5, append), net.jqwik.api.Tuple.of(1, reopen),
+                net.jqwik.api.Tuple.of(2, check)).list().ofMinSize(1).ofMaxSize(25);
+    }
+
+    @Property(tries = 40)
+    void shouldAgreeWithAModelAcrossAppendsRotationsAndReopens(@ForAll("steps") List<Step> steps,
+            @ForAll @IntRange(min = 150, max = 3000) int rotateAbove) throws IOException {
+        Path root = Files.createTempDirectory("tailbus-log-prop");
+        // "all" stores a and b a second time: readers must return those once
+        LogConfig config = LogConfig.builder(root).pattern("{topic}:.*").pattern("all:[ab]")
+                .rotateAboveBytes(rotateAbove).build();
+        List<Modelled> model = new ArrayList<>();
+        EventLog log = EventLog.open(config);
+        try {
+            for (Step step : steps) {
+                switch (step.kind()) {
+                    case 0 -> {
+                        List<EventToAppend> batch = new ArrayList<>();
+                        for (int[] e : step.events()) {
+                            String topic = TOPICS[e[0]];
+                            batch.add(new EventToAppend(topic, e[1],
+                                    EventWire.minimalEvent(topic, e[1], new byte[e[2]])));
+                        }
+                        List<AppendedEvent> out = log.append(batch);
+                        for (AppendedEvent a : out) {
+                            assertThat(a.position()).isEqualTo(model.size() + 1);
+                            model.add(new Modelled(a.position(), a.topic(), a.receiveTimeNanos(), a.event()));
+                        }
+                    }
+                    case 1 -> {
+                        log.close();
+                        log = EventLog.open(config);
+                    }
+                    default -> check(log, model, new java.util.Random(step.seed()));
+                }
+            }
+            check(log, model, new java.util.Random(1));
+        } finally {
+            log.close();
+            deleteTree(root);
+        }
+    }
+
+    private static void check(EventLog log, List<Modelled> model, java.util.Random random) {
+        assertThat(log.lastPosition()).isEqualTo(model.size());
+        long after = model.isEmpty() ? 0 : random.nextInt(model.size() + 1);
+        String only = TOPICS[random.nextInt(TOPICS.length)];
+        Predicate<String> filter = random.nextBoolean() ? t -> true : t -> t.equals(only);
+        List<Modelled> expected = model.stream().filter(m -> m.position() > after && filter.test(m.topic())).toList();
+        List<StoredEvent> read = EventLogTest.drain(log.readAfter(filter, after));
+        assertThat(read).extracting(StoredEvent::position).containsExactlyElementsOf(
+                expected.stream().map(Modelled::position).toList());
+        for (int i = 0; i < read.size(); i++) {
+            assertThat(read.get(i).event()).isEqualTo(expected.get(i).event());
+            assertThat(read.get(i).topic()).isEqualTo(expected.get(i).topic());
+            assertThat(read.get(i).receiveTimeNanos()).isEqualTo(expected.get(i).time());
+        }
+
+        int n = 1 + random.nextInt(6);
+        long upTo = model.isEmpty() ? 0 : 1 + random.nextInt(model.size());
+        Map<String, Integer> taken = new HashMap<>();
+        List<Long> last = new ArrayList<>();
+        for (int i = (int) upTo - 1; i >= 0; i--) {
+            Modelled m = model.get(i);
+            if (filter.test(m.topic()) && taken.merge(m.topic(), 1, Integer::sum) <= n) {
+                last.add(m.position());
+            }
+        }
+        last.sort(Comparator.naturalOrder());
+        assertThat(log.lastPerTopic(filter, n, upTo)).extracting(StoredEvent::position).containsExactlyElementsOf(last);
+
+        long time = random.nextInt(1100);
+        long firstAtOrAfter = model.stream().filter(m -> m.time() >= time).mapToLong(Modelled::position).min()
+                .orElse(model.size() + 1);
+        StoredEvent first = log.readFromTime(t -> true, time).next();
+        if (firstAtOrAfter > model.size()) {
+            assertThat(first).isNull();
+        } else {
+            assertThat(first.position()).isEqualTo(firstAtOrAfter);
+        }
+
+        Map<String, Long> counts = new HashMap<>();
+        model.forEach(m -> counts.merge(m.topic(), 1L, Long::sum));
+        for (TopicStats s : log.topics()) {
+            assertThat(s.events()).isEqualTo(counts.get(s.topic()));
+        }
+        assertThat(log.topics()).hasSize(counts.size());
+    }
+
+    @Property(tries = 40)
+    void shouldKeepEveryWholeRecordBeforeACutAtAnyByte(@ForAll @IntRange(min = 1, max = 40) int events,
+            @ForAll @IntRange(min = 0, max = 100) int cutPercent, @ForAll boolean cutIndexToo) throws IOException {
+        Path root = Files.createTempDirectory("tailbus-log-cut");
+        try {
+            List<AppendedEvent> written;
+            try (EventLog log = EventLog.open(LogConfig.of(root))) {
+                List<EventToAppend> batch = new ArrayList<>();
+                for (int i = 0; i < events; i++) {
+                    batch.add(EventLogTest.event("t", i, "payload-" + i));
+                }
+                written = log.append(batch);
+            }
+            Path file = root.resolve("t.pb");
+            long size = Files.size(file);
+            long cut = size * cutPercent / 100;
+            try (var c = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                c.truncate(cut);
+            }
+            if (cutIndexToo) {
+                Path index = SegmentFiles.index(file);
+                try (var c = java.nio.channels.FileChannel.open(index, java.nio.file.StandardOpenOption.WRITE)) {
+                    c.truncate(Files.size(index) * cutPercent / 100);
+                }
+            }
+            int whole = 0;
+            long offset = 0;
+            while (whole < written.size() && offset + 4 + written.get(whole).event().length <= cut) {
+                offset += 4 + written.get(whole).event().length;
+                whole++;
+            }
+            try (EventLog log = EventLog.open(LogConfig.of(root))) {
+                assertThat(Files.size(file)).isEqualTo(offset);
+                assertThat(log.lastPosition()).isEqualTo(whole);
+                List<StoredEvent> read = EventLogTest.drain(log.readAfter(t -> true, 0));
+                assertThat(read).hasSize(whole);
+                for (int i = 0; i < whole; i++) {
+                    assertThat(read.get(i).event()).isEqualTo(written.get(i).event());
+                }
+                assertThat(log.append(List.of(EventLogTest.event("t", 99, "next"))).getFirst().position())
+                        .isEqualTo(whole + 1);
+            }
+        } finally {
+            deleteTree(root);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.tailbus.core.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LiveReadersTest {
+    @TempDir
+    Path root;
+
+    @ParameterizedTest(name = "flush {0}")
+    @ValueSource(strings = {"none", "batch", "5ms"})
+    void shouldDeliverEveryEventOnceInOrderToManyLiveReadersWokenByAppends(String flush) throws Exception {
+        int writers = 3;
+        int batches = 100;
+        int perBatch = 10;
+        int total = writers * batches * perBatch;
+        LogConfig config = LogConfig.builder(root).pattern("{topic}:.*").pattern("all:.*")
+                .flush(FlushPolicy.parse(flush)).rotateAboveBytes(20_000).build();
+        try (EventLog log = EventLog.open(config)) {
+            int readers = 4;
+            List<Semaphore> wakeups = new ArrayList<>();
+            List<List<Long>> seen = new ArrayList<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            CountDownLatch started = new CountDownLatch(readers);
+            for (int r = 0; r < readers; r++) {
+                Semaphore wake = new Semaphore(0);
+                wakeups.add(wake);
+                List<Long> mine = Collections.synchronizedList(new ArrayList<>());
+                seen.add(mine);
+                // reader 0 follows one topic; the others follow all
+                boolean one = r == 0;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try (LogReader reader = log.readAfter(t -> !one || t.equals("w1"), 0)) {
+                        started.countDown();
+                        while (mine.size() < (one ? batches * perBatch : total)) {
+                            StoredEvent e = reader.next();
+                            if (e == null) {
+                                wake.acquire();
+                                wake.drainPermits();
+                                continue;
+                            }
+                            mine.add(e.position());
+                        }
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                }));
+            }
+            try (AutoCloseable sub = log.onAppend(position -> wakeups.forEach(Semaphore::release))) {
+                started.await();
+                Set<Long> positions = ConcurrentHashMap.newKeySet();
+                List<Thread> writing = new ArrayList<>();
+                for (int w = 0; w < writers; w++) {
+                    String topic = "w" + w;
+                    writing.add(Thread.ofPlatform().start(() -> {
+                        for (int b = 0; b < batches; b++) {
+                            List<EventToAppend> batch = new ArrayList<>();
+                            for (int i = 0; i < perBatch; i++) {
+                                batch.add(EventLogTest.event(topic, b, "e" + i));
+                            }
+                            log.append(batch).forEach(a -> positions.add(a.position()));
+                        }
+                    }));
+                }
+                for (Thread t : writing) {
+                    t.join();
+                }
+                assertThat(positions).hasSize(total);
+                assertThat(log.lastPosition()).isEqualTo(total);
+                await().atMost(Duration.ofSeconds(20)).until(() -> failure.get() != null
+                        || seen.stream().skip(1).allMatch(s -> s.size() == total) && seen.get(0).size() == batches * perBatch);
+            }
+            assertThat(failure.get()).isNull();
+            for (int r = 1; r < readers; r++) {
+                assertThat(seen.get(r)).isSorted().doesNotHaveDuplicates().hasSize(total);
+            }
+            assertThat(seen.get(0)).isSorted().doesNotHaveDuplicates().hasSize(batches * perBatch);
+            wakeups.forEach(s -> s.release(1000));
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+    }
+
+    @Test
+    void shouldStartAReaderAtTheFirstEventAtOrAfterATime() {
+        try (EventLog log = EventLog.open(LogConfig.builder(root).rotateAboveBytes(300).build())) {
+            List<EventToAppend> batch = new ArrayList<>();
+            long[] times = {10, 20, 15, 30, 40, 35, 50, 60};
+            for (long t : times) {
+                batch.add(EventLogTest.event(t % 20 == 0 ? "even" : "odd", t, "p"));
+            }
+            log.append(batch);
+            // running maximum: 10 20 20 30 40 40 50 60: the first at or after 30 is position 4
+            assertThat(log.readFromTime(t -> true, 30).next().position()).isEqualTo(4);
+            assertThat(log.readFromTime(t -> true, 16).next().position()).isEqualTo(2);
+            assertThat(log.readFromTime(t -> true, 0).next().position()).isEqualTo(1);
+            assertThat(log.readFromTime(t -> true, 61).next()).isNull();
+            assertThat(log.readFromTime(t -> t.equals("even"), 45).next().position()).isEqualTo(8);
+            LogReader late = log.readFromTime(t -> true, 61);
+            log.append(List.of(EventLogTest.event("odd", 70, "q")));
+            assertThat(late.next().position()).isEqualTo(9);
+        }
+    }
+}

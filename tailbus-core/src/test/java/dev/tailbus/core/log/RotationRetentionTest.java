@@ -1,0 +1,145 @@
+package dev.tailbus.core.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RotationRetentionTest {
+    @TempDir
+    Path root;
+
+    private List<String> segmentNames() throws IOException {
+        try (Stream<Path> files = Files.list(root)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pb")).sorted().toList();
+        }
+    }
+
+    private static List<EventToAppend> batch(String topic, long time, int count) {
+        List<EventToAppend> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(EventLogTest.event(topic, time + i, "x".repeat(50)));
+        }
+        return out;
+    }
+
+    @Test
+    void shouldRotateBySizeIntoSegmentsNamedByFirstPositionThatLsSorts() throws IOException {
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(1000).build();
+        try (EventLog log = EventLog.open(config)) {
+            for (int i = 0; i < 10; i++) {
+                log.append(batch("s", i * 10, 5));
+            }
+            List<String> names = segmentNames();
+            assertThat(names.size()).isGreaterThan(3);
+            assertThat(names.getLast()).isEqualTo("s.pb");
+            assertThat(names.getFirst()).isEqualTo("s.00000000000000000001.pb");
+            for (String n : names) {
+                assertThat(Files.size(root.resolve(n))).isLessThan(1000 + 200);
+                assertThat(root.resolve(n + ".idx")).exists();
+            }
+            assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).hasSize(50);
+        }
+        try (EventLog log = EventLog.open(config)) {
+            List<StoredEvent> all = EventLogTest.drain(log.readAfter(t -> true, 0));
+            assertThat(all).extracting(StoredEvent::position).containsExactlyElementsOf(
+                    java.util.stream.LongStream.rangeClosed(1, 50).boxed().toList());
+            assertThat(log.lastPerTopic(t -> true, 12, 50)).extracting(StoredEvent::position)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(39, 50).boxed().toList());
+            try (LogReader r = log.readAfter(t -> true, 17)) {
+                assertThat(r.next().position()).isEqualTo(18);
+            }
+        }
+    }
+
+    @Test
+    void shouldRotateAtTheConfiguredUtcTimeOfDay() throws IOException {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T23:00:00Z"));
+        LogConfig config = LogConfig.builder(root).rotateAtUtc(LocalTime.of(0, 0)).clock(clock).build();
+        try (EventLog log = EventLog.open(config)) {
+            log.append(batch("d", clock.nanos(), 3));
+            clock.set(Instant.parse("2026-01-01T23:59:59Z"));
+            log.append(batch("d", clock.nanos(), 2));
+            assertThat(segmentNames()).containsExactly("d.pb");
+            clock.set(Instant.parse("2026-01-02T00:00:01Z"));
+            log.append(batch("d", clock.nanos(), 1));
+            assertThat(segmentNames()).containsExactly("d.00000000000000000001.pb", "d.pb");
+            clock.set(Instant.parse("2026-01-02T12:00:00Z"));
+            log.append(batch("d", clock.nanos(), 1));
+            assertThat(segmentNames()).containsExactly("d.00000000000000000001.pb", "d.pb");
+        }
+        clock.set(Instant.parse("2026-01-03T00:00:01Z"));
+        try (EventLog log = EventLog.open(config)) {
+            log.append(batch("d", clock.nanos(), 1));
+            assertThat(segmentNames()).containsExactly("d.00000000000000000001.pb", "d.00000000000000000006.pb",
+                    "d.pb");
+            assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)
+                    .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        }
+    }
+
+    @Test
+    void shouldDeleteTheOldestSegmentsBeyondTheSizeLimit() throws IOException {
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(1000).retainBytes(3000).build();
+        try (EventLog log = EventLog.open(config)) {
+            for (int i = 0; i < 40; i++) {
+                log.append(batch("r", i * 10, 5));
+            }
+            long total = 0;
+            for (String n : segmentNames()) {
+                total += Files.size(root.resolve(n));
+            }
+            assertThat(total).isLessThanOrEqualTo(3000);
+            assertThat(segmentNames()).doesNotContain("r.00000000000000000001.pb");
+            List<StoredEvent> kept = EventLogTest.drain(log.readAfter(t -> true, 0));
+            assertThat(kept).isNotEmpty();
+            assertThat(kept.getLast().position()).isEqualTo(200);
+            assertThat(kept.getFirst().position()).isGreaterThan(1);
+            assertThat(log.topics().getFirst().events()).isEqualTo(kept.size());
+        }
+    }
+
+    @Test
+    void shouldDeleteSegmentsWhoseNewestEventIsOlderThanTheRetentionAge() throws IOException {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(500).retainAge(Duration.ofHours(1))
+                .clock(clock).build();
+        try (EventLog log = EventLog.open(config)) {
+            log.append(batch("a", clock.nanos(), 10));
+            clock.set(Instant.parse("2026-01-01T00:30:00Z"));
+            log.append(batch("a", clock.nanos(), 10));
+            assertThat(segmentNames()).hasSizeGreaterThan(2);
+            clock.set(Instant.parse("2026-01-01T01:20:00Z"));
+            log.append(batch("a", clock.nanos(), 1));
+            List<StoredEvent> kept = EventLogTest.drain(log.readAfter(t -> true, 0));
+            // the first segment held only events from 00:00; the second also holds 00:30 ones: kept
+            assertThat(segmentNames()).doesNotContain("a.00000000000000000001.pb");
+            assertThat(kept.getFirst().position()).isEqualTo(8);
+            assertThat(kept.getLast().position()).isEqualTo(21);
+        }
+    }
+
+    @Test
+    void shouldKeepAReaderGoingWhileSegmentsRotateUnderIt() throws IOException {
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(700).build();
+        try (EventLog log = EventLog.open(config); LogReader reader = log.readAfter(t -> true, 0)) {
+            long expected = 1;
+            for (int i = 0; i < 30; i++) {
+                log.append(batch("z", i, 3));
+                for (StoredEvent e = reader.next(); e != null; e = reader.next()) {
+                    assertThat(e.position()).isEqualTo(expected++);
+                }
+            }
+            assertThat(expected).isEqualTo(91);
+        }
+    }
+}
