@@ -22,8 +22,9 @@ import picocli.CommandLine.Command;
         description = "File-backed streaming for one machine.",
         subcommands = {
             FilebusCommand.class,
-            StoreCommand.class,
             TailsrvCommand.class,
+            ProtobusServerCommand.class,
+            StoreCommand.class,
         })
 public final class Tailbus implements Runnable {
     /** Exit status for a usage error, as the reference tools (argparse) use. */

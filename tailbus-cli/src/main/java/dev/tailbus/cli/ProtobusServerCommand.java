@@ -1,0 +1,223 @@
+package dev.tailbus.cli;
+
+import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.log.FlushPolicy;
+import dev.tailbus.core.log.LogConfig;
+import dev.tailbus.core.log.StorePattern;
+import dev.tailbus.protobus.server.ListenAddress;
+import dev.tailbus.protobus.server.ProtobusException;
+import dev.tailbus.protobus.server.ProtobusServer;
+import dev.tailbus.protobus.server.ProtobusServerConfig;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tailbus protobus-server} ({@code bin/protobus-server}): the gRPC log bus, with the
+ * reference's flags and defaults plus rotation, retention, flush policy and an event size limit.
+ * Runs until SIGINT or SIGTERM, then shuts down gracefully and exits 0.
+ */
+@Command(name = "protobus-server",
+        mixinStandardHelpOptions = true,
+        description = {"A gRPC publish/subscribe log bus storing events in files (wire-compatible with the "
+                + "reference protobus-server)."})
+public final class ProtobusServerCommand implements Callable<Integer> {
+    /** The reference's log levels (Python's names). */
+    enum LogLevel {
+        DEBUG(Level.FINE), INFO(Level.INFO), WARNING(Level.WARNING), ERROR(Level.SEVERE), CRITICAL(Level.SEVERE);
+
+        final Level julLevel;
+
+        LogLevel(Level julLevel) {
+            this.julLevel = julLevel;
+        }
+    }
+
+    @Option(names = "--log-level", paramLabel = "{DEBUG,INFO,WARNING,ERROR,CRITICAL}", defaultValue = "INFO",
+            description = "Log messages of this level and above to stderr (default: ${DEFAULT-VALUE}).")
+    LogLevel logLevel;
+
+    @Option(names = "--address", paramLabel = "ADDRESS:PORT", defaultValue = ListenAddress.DEFAULT,
+            description = {"Bind on ADDRESS and listen for gRPC connections on PORT; if ADDRESS is omitted, "
+                    + "listen on all interfaces (default: ${DEFAULT-VALUE})."})
+    String address;
+
+    @Option(names = "--store-root", paramLabel = "PATH", defaultValue = ".",
+            description = "Folder of the persistent store, which must exist (default: the current folder).")
+    Path storeRoot;
+
+    @Option(names = "--store-pattern", paramLabel = "FILE_PREFIX:TOPIC_REGEX", arity = "1..*",
+            description = {"Store topics matching TOPIC_REGEX (Python syntax, matched at the topic's start) in files "
+                    + "named FILE_PREFIX.pb, where {topic} stands for the topic; may be given several times "
+                    + "(default: one file per topic, {topic}:.*)."})
+    List<String> storePatterns = new ArrayList<>();
+
+    @Option(names = "--max-threads", paramLabel = "N", defaultValue = "101",
+            description = "Serve up to N publishers and subscriptions at once; more get RESOURCE_EXHAUSTED "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxThreads;
+
+    @Option(names = "--rotate-at", paramLabel = "HH:MM",
+            description = "Start new store files every day at this UTC time (default: never).")
+    String rotateAt;
+
+    @Option(names = "--rotate-size", paramLabel = "SIZE",
+            description = "Start a new store file once one holds SIZE bytes (suffix k, M or G; default: never).")
+    String rotateSize;
+
+    @Option(names = "--retain-age", paramLabel = "AGE",
+            description = "Delete rotated store files whose newest event is older than AGE (such as 36h, 7d; "
+                    + "default: keep).")
+    String retainAge;
+
+    @Option(names = "--retain-size", paramLabel = "SIZE",
+            description = "Delete the oldest rotated files of a prefix while its files hold more than SIZE bytes "
+                    + "(default: keep).")
+    String retainSize;
+
+    @Option(names = "--flush", paramLabel = "POLICY", defaultValue = "none",
+            description = {"When appended events are forced to disk: none (the OS decides; nothing is lost if only "
+                    + "the server dies), batch (before a publisher's batch is acknowledged or delivered) or a "
+                    + "period in ms (default: ${DEFAULT-VALUE})."})
+    String flush;
+
+    @Option(names = "--max-event-size", paramLabel = "SIZE", defaultValue = "4M",
+            description = "Refuse events larger than SIZE serialized bytes with RESOURCE_EXHAUSTED "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String maxEventSize;
+
+    @Override
+    public Integer call() throws Exception {
+        configureLogging(logLevel);
+        ListenAddress listen = ListenAddress.parse(address);
+        LogConfig.Builder store = LogConfig.builder(storeRoot);
+        for (String spec : storePatterns) {
+            store.pattern(StorePattern.parse(spec));
+        }
+        if (rotateAt != null) {
+            store.rotateAtUtc(parseTime(rotateAt));
+        }
+        if (rotateSize != null) {
+            store.rotateAboveBytes(parseSize("--rotate-size", rotateSize));
+        }
+        if (retainAge != null) {
+            store.retainAge(parseAge(retainAge));
+        }
+        if (retainSize != null) {
+            store.retainBytes(parseSize("--retain-size", retainSize));
+        }
+        store.flush(FlushPolicy.parse(flush));
+        long maxEvent = parseSize("--max-event-size", maxEventSize);
+        if (maxEvent > ProtobusServerConfig.MAX_EVENT_BYTES_LIMIT) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--max-event-size must be at most 1G, got " + maxEventSize);
+        }
+        ProtobusServerConfig config = new ProtobusServerConfig(listen, store.build(), maxThreads, (int) maxEvent,
+                InstantSource.system());
+
+        CountDownLatch stop = new CountDownLatch(1);
+        SignalTrap.onTermination(stop::countDown);
+        ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
+        Logger log = Logger.getLogger("dev.tailbus.protobus");
+        String host = listen.host() == null ? "" : listen.host();
+        log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
+        stop.await();
+        log.info("shutting down");
+        server.close();
+        log.info("stopped; store closed");
+        return 0;
+    }
+
+    private static void configureLogging(LogLevel level) {
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler handler = new ConsoleHandler(); // stderr
+        handler.setLevel(level.julLevel);
+        handler.setFormatter(new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                return "protobus-server: " + r.getLevel().getName().toLowerCase(Locale.ROOT) + ": "
+                        + formatMessage(r) + System.lineSeparator();
+            }
+        });
+        root.addHandler(handler);
+        root.setLevel(level.julLevel);
+        // gRPC and Netty speak up only when something is wrong, unless debugging.
+        Level libraries = level == LogLevel.DEBUG ? Level.FINE : Level.WARNING.intValue() > level.julLevel.intValue()
+                ? Level.WARNING : level.julLevel;
+        Logger.getLogger("io.grpc").setLevel(libraries);
+    }
+
+    static LocalTime parseTime(String text) {
+        try {
+            return LocalTime.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--rotate-at must be a UTC time HH:MM, got '" + text + "'");
+        }
+    }
+
+    /** Parses a byte count with an optional binary suffix k, M, G (case-insensitive). */
+    static long parseSize(String option, String text) {
+        String t = text.trim();
+        long unit = 1;
+        if (!t.isEmpty()) {
+            switch (Character.toLowerCase(t.charAt(t.length() - 1))) {
+                case 'k' -> unit = 1L << 10;
+                case 'm' -> unit = 1L << 20;
+                case 'g' -> unit = 1L << 30;
+                default -> unit = 1;
+            }
+            if (unit != 1) {
+                t = t.substring(0, t.length() - 1);
+            }
+        }
+        try {
+            long n = Long.parseLong(t);
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return Math.multiplyExact(n, unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ProtobusException(Kind.BAD_INPUT, option + " must be a byte count such as 512k, 64M or 1G, got '"
+                    + text + "'");
+        }
+    }
+
+    /** Parses an age such as 90s, 30m, 36h or 7d. */
+    static Duration parseAge(String text) {
+        String t = text.trim();
+        try {
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            Duration d = switch (t.charAt(t.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                case 'd' -> Duration.ofDays(n);
+                default -> throw new NumberFormatException();
+            };
+            if (d.isNegative() || d.isZero()) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (RuntimeException e) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--retain-age must be a positive age such as 36h or 7d, got '"
+                    + text + "'");
+        }
+    }
+}

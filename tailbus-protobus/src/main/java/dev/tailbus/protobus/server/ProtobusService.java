@@ -1,0 +1,134 @@
+package dev.tailbus.protobus.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tailbus.core.log.AppendedEvent;
+import dev.tailbus.core.log.EventLog;
+import dev.tailbus.core.log.EventToAppend;
+import dev.tailbus.core.log.LogException;
+import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
+import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.protobus.proto.SubscriptionOptions;
+import dev.tailbus.protobus.proto.SubscriptionRequest;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * The {@code protobus.ProtobusService} gRPC service on a log: the reference's {@code Publish}
+ * and {@code Subscribe}, and the batch forms {@code PublishBatch} and {@code SubscribeBatch}.
+ *
+ * <p>Design note: the methods are bound with the generated method names and a byte-array
+ * marshaller for the events, so that events cross the server as bytes (see {@link EventStamper});
+ * on the wire nothing differs from the generated service.
+ */
+final class ProtobusService implements BindableService {
+    private final EventLog log;
+    private final SessionRegistry registry;
+    private final EventStamper stamper;
+    private final Executor executor;
+    private final InstantSource clock;
+
+    ProtobusService(EventLog log, SessionRegistry registry, int maxEventBytes, Executor executor, InstantSource clock) {
+        this.log = log;
+        this.registry = registry;
+        this.stamper = new EventStamper(maxEventBytes);
+        this.executor = executor;
+        this.clock = clock;
+    }
+
+    @Override
+    public ServerServiceDefinition bindService() {
+        MethodDescriptor.Marshaller<Status> status = ProtoUtils.marshaller(Status.getDefaultInstance());
+        return ServerServiceDefinition.builder(ProtobusServiceGrpc.SERVICE_NAME)
+                .addMethod(ProtobusServiceGrpc.getPublishMethod().toBuilder(RawMarshaller.INSTANCE, status).build(),
+                        ServerCalls.asyncClientStreamingCall(response -> publish(response, false)))
+                .addMethod(ProtobusServiceGrpc.getPublishBatchMethod().toBuilder(RawMarshaller.INSTANCE, status).build(),
+                        ServerCalls.asyncClientStreamingCall(response -> publish(response, true)))
+                .addMethod(ProtobusServiceGrpc.getSubscribeMethod().toBuilder(RawMarshaller.INSTANCE, RawMarshaller.INSTANCE).build(),
+                        ServerCalls.asyncServerStreamingCall((byte[] request, StreamObserver<byte[]> response) ->
+                                subscribe(request, response, false)))
+                .addMethod(ProtobusServiceGrpc.getSubscribeBatchMethod().toBuilder(RawMarshaller.INSTANCE, RawMarshaller.INSTANCE).build(),
+                        ServerCalls.asyncServerStreamingCall((byte[] request, StreamObserver<byte[]> response) ->
+                                subscribe(request, response, true)))
+                .build();
+    }
+
+    private StreamObserver<byte[]> publish(StreamObserver<Status> response, boolean batched) {
+        PublishSession session = new PublishSession((ServerCallStreamObserver<Status>) response, batched, this);
+        session.start();
+        return session;
+    }
+
+    private void subscribe(byte[] requestBytes, StreamObserver<byte[]> response, boolean batched) {
+        SubscriptionRequest request;
+        try {
+            request = SubscriptionRequest.parseFrom(requestBytes);
+        } catch (InvalidProtocolBufferException e) {
+            response.onError(invalid("not a valid SubscriptionRequest: " + e.getMessage()));
+            return;
+        }
+        SubscriptionOptions options = request.getOptions();
+        if (options.getHistoryDepth() < 0) {
+            response.onError(invalid("history_depth must not be negative, got " + options.getHistoryDepth()));
+            return;
+        }
+        TopicFilter filter;
+        try {
+            filter = TopicFilter.of(request.getTopicsList());
+        } catch (LogException e) {
+            response.onError(invalid(e.getMessage()));
+            return;
+        }
+        long since = -1;
+        if (options.hasSinceTime()) {
+            var t = options.getSinceTime();
+            if (t.getSeconds() < 0 || t.getNanos() < 0 || t.getNanos() > 999_999_999) {
+                response.onError(invalid("since_time must be a valid time at or after the epoch"));
+                return;
+            }
+            since = Math.multiplyExact(t.getSeconds(), 1_000_000_000L) + t.getNanos();
+        }
+        SubscriptionSession session = new SubscriptionSession((ServerCallStreamObserver<byte[]>) response, batched,
+                filter, this);
+        session.start(options.getHistoryDepth(), options.getAfterPosition(), since);
+    }
+
+    private static RuntimeException invalid(String message) {
+        return io.grpc.Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    }
+
+    /** Appends a publisher's batch, then tells the subscriptions (see {@link SessionRegistry#afterAppend}). */
+    void append(List<EventToAppend> batch) {
+        List<AppendedEvent> appended = log.append(batch);
+        registry.afterAppend(appended);
+    }
+
+    long nowNanos() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    EventLog log() {
+        return log;
+    }
+
+    SessionRegistry registry() {
+        return registry;
+    }
+
+    EventStamper stamper() {
+        return stamper;
+    }
+
+    Executor executor() {
+        return executor;
+    }
+}

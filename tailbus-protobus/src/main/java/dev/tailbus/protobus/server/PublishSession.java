@@ -1,0 +1,228 @@
+package dev.tailbus.protobus.server;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import dev.tailbus.core.TailbusException;
+import dev.tailbus.core.log.EventToAppend;
+import dev.tailbus.protobus.proto.Code;
+import dev.tailbus.protobus.proto.EventBatch;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One publishing stream ({@code Publish} or {@code PublishBatch}): stamps each event as it
+ * arrives, and appends what has arrived to the log in batches, in arrival order, on the shared
+ * executor. Events are appended before anyone sees them; the answer {@code Status} OK goes out
+ * when the client ended the stream and every event was appended.
+ *
+ * <p>Memory is bounded through gRPC flow control: the session asks the client for more messages
+ * only while less than {@link #PENDING_LIMIT} bytes wait to be appended.
+ *
+ * <p>A bad event ends the stream with its status; the events before it are kept. A client that
+ * goes away mid-stream keeps every event that fully arrived.
+ *
+ * <p>Threading: gRPC calls the {@link StreamObserver} methods one at a time; the {@link Drainer}
+ * runs the appends and the answer one at a time; the two meet under {@code lock}.
+ */
+final class PublishSession implements StreamObserver<byte[]> {
+    /** Messages asked for ahead of time. */
+    private static final int WINDOW = 256;
+    /** Stamped bytes waiting for the log above which no more messages are asked for. */
+    private static final long PENDING_LIMIT = 8L << 20;
+
+    private final ServerCallStreamObserver<dev.tailbus.protobus.proto.Status> response;
+    private final boolean batched;
+    private final ProtobusService service;
+    private final Drainer drainer;
+
+    private final Object lock = new Object();
+    private List<EventToAppend> pending = new ArrayList<>();
+    private long pendingBytes;
+    private int owed;
+    private boolean clientCompleted;
+    private boolean clientGone;
+    private boolean shuttingDown;
+    private Status failure;
+    private boolean ended;
+
+    PublishSession(ServerCallStreamObserver<dev.tailbus.protobus.proto.Status> response, boolean batched,
+                   ProtobusService service) {
+        this.response = response;
+        this.batched = batched;
+        this.service = service;
+        this.drainer = new Drainer(service.executor(), this::drain);
+    }
+
+    /** Called in the method handler: takes over flow control and registers. */
+    void start() {
+        response.disableAutoRequest();
+        response.setOnCancelHandler(() -> {
+            synchronized (lock) {
+                clientGone = true;
+            }
+            drainer.wake();
+        });
+        service.registry().add(this);
+        response.request(WINDOW);
+    }
+
+    @Override
+    public void onNext(byte[] message) {
+        long now = service.nowNanos();
+        List<EventToAppend> events;
+        try {
+            events = batched ? stampBatch(message, now) : List.of(service.stamper().stamp(message, now));
+        } catch (StatusRuntimeException e) {
+            fail(e.getStatus());
+            return;
+        }
+        boolean askForMore;
+        synchronized (lock) {
+            if (failure != null || ended) {
+                return;
+            }
+            pending.addAll(events);
+            for (EventToAppend e : events) {
+                pendingBytes += e.event().length;
+            }
+            askForMore = pendingBytes < PENDING_LIMIT;
+            if (!askForMore) {
+                owed++;
+            }
+        }
+        if (askForMore) {
+            response.request(1);
+        }
+        // Idle: append now on this gRPC worker thread (lowest latency). Busy: the running
+        // drain takes this event with the others that arrive meanwhile (one append per batch).
+        drainer.wakeHere();
+    }
+
+    private List<EventToAppend> stampBatch(byte[] message, long now) {
+        List<EventToAppend> events = new ArrayList<>();
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(message);
+            while (true) {
+                int tag = in.readTag();
+                if (tag == 0) {
+                    break;
+                }
+                if (WireFormat.getTagFieldNumber(tag) == EventBatch.EVENTS_FIELD_NUMBER
+                        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    events.add(service.stamper().stamp(in.readByteArray(), now));
+                } else {
+                    in.skipField(tag);
+                }
+            }
+        } catch (IOException e) {
+            throw Status.INVALID_ARGUMENT.withDescription("not a valid EventBatch: " + e.getMessage())
+                    .asRuntimeException();
+        }
+        return events;
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        synchronized (lock) {
+            clientGone = true;
+        }
+        drainer.wake();
+    }
+
+    @Override
+    public void onCompleted() {
+        synchronized (lock) {
+            clientCompleted = true;
+        }
+        drainer.wake();
+    }
+
+    /** Ends the stream: bad input seen; the events before it are still appended. */
+    private void fail(Status status) {
+        synchronized (lock) {
+            if (failure == null) {
+                failure = status;
+            }
+        }
+        drainer.wake();
+    }
+
+    /** The server stops: append what arrived, then tell the client. */
+    void shutdown() {
+        synchronized (lock) {
+            shuttingDown = true;
+        }
+        drainer.wake();
+    }
+
+    private boolean drain() {
+        List<EventToAppend> batch;
+        int more;
+        synchronized (lock) {
+            if (ended) {
+                return true;
+            }
+            batch = pending;
+            pending = new ArrayList<>();
+            pendingBytes = 0;
+            more = owed;
+            owed = 0;
+        }
+        if (!batch.isEmpty()) {
+            try {
+                service.append(batch);
+            } catch (TailbusException e) {
+                synchronized (lock) {
+                    failure = Status.UNAVAILABLE.withDescription("cannot store events: " + e.getMessage());
+                    pending.clear();
+                }
+            }
+        }
+        Status end;
+        boolean gone;
+        synchronized (lock) {
+            if (!pending.isEmpty()) {
+                owed += more;
+                return false; // more arrived meanwhile: go on after others had their turn
+            }
+            if (failure == null && !clientCompleted && !clientGone && !shuttingDown) {
+                if (more > 0) {
+                    response.request(more);
+                }
+                return true;
+            }
+            ended = true;
+            gone = clientGone;
+            end = failure != null ? failure
+                    : clientCompleted ? Status.OK
+                    : Status.UNAVAILABLE.withDescription("the server is shutting down; the events received were stored");
+        }
+        service.registry().remove(this);
+        if (!gone) {
+            try {
+                if (end.isOk()) {
+                    response.onNext(dev.tailbus.protobus.proto.Status.newBuilder()
+                            .setCode(Code.OK_VALUE).setMessage("OK").build());
+                    response.onCompleted();
+                } else {
+                    response.onError(end.asRuntimeException());
+                }
+            } catch (IllegalStateException | StatusRuntimeException e) {
+                // the call was cancelled meanwhile: nobody to tell
+            }
+        }
+        return true;
+    }
+
+    /** Whether the session has answered and left. */
+    boolean ended() {
+        synchronized (lock) {
+            return ended;
+        }
+    }
+}
