@@ -30,6 +30,16 @@ final class Drainer {
         }
     }
 
+    /**
+     * As {@link #wake()}, but when no run is due, runs here on the calling thread (which must be
+     * one that may do the work): saves a thread hop when idle, batches through the executor when busy.
+     */
+    void wakeHere() {
+        if (wip.getAndIncrement() == 0) {
+            run();
+        }
+    }
+
     private void submit() {
         try {
             executor.execute(this::run);

@@ -105,10 +105,10 @@ final class ProtobusService implements BindableService {
         return io.grpc.Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 
-    /** Appends a publisher's batch, then hands the unstored events to the subscribers. */
+    /** Appends a publisher's batch, then tells the subscriptions (see {@link SessionRegistry#afterAppend}). */
     void append(List<EventToAppend> batch) {
         List<AppendedEvent> appended = log.append(batch);
-        registry.fanOutUnstored(appended);
+        registry.afterAppend(appended);
     }
 
     long nowNanos() {

@@ -18,6 +18,7 @@ final class SessionRegistry {
     private final Set<SubscriptionSession> subscriptions = ConcurrentHashMap.newKeySet();
     private final Set<PublishSession> publishers = ConcurrentHashMap.newKeySet();
     private final AtomicLong visible;
+    private final RecentEvents recent = new RecentEvents();
     private volatile boolean closing;
 
     SessionRegistry(long visiblePosition) {
@@ -40,8 +41,12 @@ final class SessionRegistry {
         }
     }
 
-    /** Hands the appended events that no pattern stored to the subscriptions matching them. */
-    void fanOutUnstored(List<AppendedEvent> appended) {
+    /**
+     * After a publisher's append: keeps the events in the ring of recent events, and hands the
+     * ones that no pattern stored to the subscriptions matching them.
+     */
+    void afterAppend(List<AppendedEvent> appended) {
+        recent.add(appended);
         for (AppendedEvent e : appended) {
             if (!e.stored()) {
                 for (SubscriptionSession s : subscriptions) {
@@ -52,6 +57,10 @@ final class SessionRegistry {
     }
 
     /** Registers; a session that arrives while the server closes is told to end at once. */
+    RecentEvents recent() {
+        return recent;
+    }
+
     void add(SubscriptionSession s) {
         subscriptions.add(s);
         if (closing) {

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #UNSTORED_LIMIT} bytes of them, beyond which it is ended with RESOURCE_EXHAUSTED.
  *
  * <p>Sending follows gRPC flow control: events are read only while the transport is ready, so
- * the memory of a subscription is one transport window. Woken by the log after each append, by
+ * the memory of a subscription is about one transport window ({@link #TRANSPORT_BYTES}). Woken by the log after each append, by
  * the transport when ready again, by an unstored event.
  *
  * <p>Threading: all sending runs in {@link Drainer} runs, one at a time.
@@ -35,7 +35,9 @@ final class SubscriptionSession {
     /** Events sent per run before yielding the thread to other sessions. */
     private static final int EVENTS_PER_RUN = 8192;
     /** A batch message ({@code SubscribeBatch}) holds up to this many bytes of events. */
-    private static final int BATCH_BYTES = 64 * 1024;
+    private static final int BATCH_BYTES = 128 * 1024;
+    /** Bytes the transport may hold for a subscriber before it stops being ready. */
+    private static final int TRANSPORT_BYTES = 1 << 20;
 
     private final ServerCallStreamObserver<byte[]> observer;
     private final boolean batched;
@@ -51,6 +53,9 @@ final class SubscriptionSession {
     private volatile Status ending;
     private boolean finished;
     private Iterator<StoredEvent> history;
+    /** The position of the last stored event considered: the live cursor. */
+    private long cursor;
+    /** A log reader positioned at {@link #cursor}, or null. */
     private LogReader reader;
     private byte[] carried;
 
@@ -71,6 +76,7 @@ final class SubscriptionSession {
      * @param sinceNanos    start at this receive time (negative: not set)
      */
     void start(int historyDepth, long afterPosition, long sinceNanos) {
+        observer.setOnReadyThreshold(TRANSPORT_BYTES);
         observer.setOnReadyHandler(drainer::wake);
         observer.setOnCancelHandler(() -> {
             cancelled = true;
@@ -78,17 +84,28 @@ final class SubscriptionSession {
         });
         // Registered before the snapshot: unstored events from now on are queued.
         service.registry().add(this);
+        long snapshot = service.registry().visiblePosition();
         if (afterPosition > 0) {
-            reader = service.log().readAfter(filter, afterPosition);
+            cursor = afterPosition;
         } else if (sinceNanos >= 0) {
+            // Everything stored from that time on: the first such event fixes the cursor; with none,
+            // every event after the snapshot (taken before looking) is newer.
             reader = service.log().readFromTime(filter, sinceNanos);
+            StoredEvent first = reader.next();
+            if (first == null) {
+                reader.close();
+                reader = null;
+                cursor = snapshot;
+            } else {
+                carried = first.event();
+                cursor = first.position();
+            }
         } else {
-            long snapshot = service.registry().visiblePosition();
             if (historyDepth > 0) {
                 List<StoredEvent> past = service.log().lastPerTopic(filter, historyDepth, snapshot);
                 history = past.iterator();
             }
-            reader = service.log().readAfter(filter, snapshot);
+            cursor = snapshot;
         }
         started = true;
         drainer.wake();
@@ -198,8 +215,47 @@ final class SubscriptionSession {
             unstoredBytes.addAndGet(-live.length);
             return live;
         }
+        return nextStored();
+    }
+
+    /**
+     * The next stored event after the cursor whose topic matches: from the ring of recent events
+     * while it holds the next positions, else from the log.
+     */
+    private byte[] nextStored() {
+        RecentEvents recent = service.registry().recent();
+        long visible = service.registry().visiblePosition();
+        while (cursor < visible) {
+            RecentEvents.Entry e = recent.at(cursor + 1);
+            if (e == null) {
+                break;
+            }
+            cursor++;
+            if (reader != null) {
+                reader.close(); // it stands before the cursor now
+                reader = null;
+            }
+            if (e.event() != null && filter.test(e.topic())) {
+                return e.event();
+            }
+        }
+        if (cursor >= visible) {
+            return null;
+        }
+        if (reader == null) {
+            reader = service.log().readAfter(filter, cursor);
+        }
         StoredEvent stored = reader.next();
-        return stored == null ? null : stored.event();
+        if (stored == null) {
+            return null;
+        }
+        cursor = stored.position();
+        // Back to the ring when it holds what follows; the reader is reopened if needed later.
+        if (recent.at(cursor + 1) != null) {
+            reader.close();
+            reader = null;
+        }
+        return stored.event();
     }
 
     /** Sends one EventBatch message starting with {@code first}; returns the events in it. */

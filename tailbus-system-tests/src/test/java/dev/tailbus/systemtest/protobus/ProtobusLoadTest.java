@@ -44,8 +44,8 @@ class ProtobusLoadTest {
         int size = 1000; // 120 MB through a server limited to a 64 MB heap
         try (ProtobusServerProcess server = ProtobusServerProcess.start(root, List.of("-Xmx64m"))) {
             ManagedChannel channel = server.channel();
-            Subscriber slow = ProtobusClients.subscribeSlowly(channel, request(0, "slow"), 1);
-            Subscriber fast = subscribe(server.channel(), request(0, "slow"));
+            Subscriber slow = ProtobusClients.subscribeSlowly(channel, request(0, "slow$"), 1);
+            Subscriber fast = subscribe(server.channel(), request(0, "slow$"));
             await().atMost(ProtobusServerProcess.timeout()).until(() -> {
                 publish(channel, List.of(event("slow-marker", 0, 1)));
                 return server.process().isAlive();

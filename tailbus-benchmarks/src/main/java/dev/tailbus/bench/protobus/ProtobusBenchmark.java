@@ -1,0 +1,427 @@
+package dev.tailbus.bench.protobus;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BytesValue;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Timestamp;
+import dev.tailbus.core.log.EventLog;
+import dev.tailbus.core.log.EventToAppend;
+import dev.tailbus.core.log.LogConfig;
+import dev.tailbus.core.log.LogReader;
+import dev.tailbus.protobus.proto.EncapsulatedEvent;
+import dev.tailbus.protobus.proto.EventBatch;
+import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
+import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.protobus.proto.SubscriptionOptions;
+import dev.tailbus.protobus.proto.SubscriptionRequest;
+import dev.tailbus.protobus.server.ListenAddress;
+import dev.tailbus.protobus.server.ProtobusServer;
+import dev.tailbus.protobus.server.ProtobusServerConfig;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+
+/**
+ * The protobus-server benchmark: one publisher stream of N events with a 100-byte payload
+ * (compatible {@code Publish} and {@code PublishBatch}), delivery to 1 and 10 live subscribers,
+ * publish-to-subscriber latency at a steady 10,000 events/s, and history replay; against a
+ * baseline measured in the same run: the log alone (appends in batches of 1000, sequential read),
+ * the ceiling of what the server can do on top of it.
+ *
+ * <p>The server runs in this JVM on 127.0.0.1 (real gRPC over TCP, Netty on both sides).
+ * Subscribers count events at the wire level without decoding them, so that the figures are the
+ * server's; a client that decodes every event adds its own cost.
+ *
+ * <p>Usage: {@code bin/tailbus-bench protobus.ProtobusBenchmark [EVENTS]} (default 1,000,000).
+ */
+public final class ProtobusBenchmark {
+    private static final int PAYLOAD = 100;
+    private static final int BATCH = 1000;
+
+    private ProtobusBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "tailbus-protobus-bench");
+        List<String[]> rows = new ArrayList<>();
+        try {
+            double logAppend = logAppendRate(dir.resolve("log"), events);
+            double logRead = logReadRate(dir.resolve("log"));
+            rows.add(row("log alone: append (batches of 1000)", logAppend, logAppend));
+            rows.add(row("log alone: sequential read", logRead, logRead));
+
+            Path store = Files.createDirectories(dir.resolve("server"));
+            ProtobusServerConfig config = new ProtobusServerConfig(new ListenAddress("127.0.0.1", 0),
+                    LogConfig.of(store), 101, ProtobusServerConfig.DEFAULT_MAX_EVENT_BYTES, java.time.InstantSource.system());
+            try (ProtobusServer server = ProtobusServer.start(
+                    NettyServerBuilder.forAddress(config.address().socketAddress()), config)) {
+                ManagedChannel publisherChannel = channel(server.port());
+                List<EncapsulatedEvent> sample = sample("warmup", 200_000);
+                publishBatches(publisherChannel, sample); // warm up both paths
+                publishSingly(publisherChannel, sample.subList(0, 100_000));
+
+                rows.add(row("publish, Publish (one event per message)",
+                        rate(events, timed(() -> publishSingly(publisherChannel, sample("single", events)))), logAppend));
+                rows.add(row("publish, PublishBatch (1000 per message)",
+                        rate(events, timed(() -> publishBatches(publisherChannel, sample("batch", events)))), logAppend));
+
+                rows.add(row("deliver to 1 subscriber, Subscribe", deliver(server, publisherChannel, "d1s", events, 1, false), logRead));
+                rows.add(row("deliver to 1 subscriber, SubscribeBatch", deliver(server, publisherChannel, "d1b", events, 1, true), logRead));
+                rows.add(row("deliver to each of 10 subscribers, SubscribeBatch",
+                        deliver(server, publisherChannel, "d10b", events, 10, true), logRead));
+
+                rows.add(row("history replay, Subscribe (history_depth)", replay(server, "single", events, false), logRead));
+                rows.add(row("history replay, SubscribeBatch (history_depth)", replay(server, "batch", events, true), logRead));
+
+                long[] latency = latency(server, publisherChannel, 10_000, 5);
+                publisherChannel.shutdownNow();
+                print(events, rows, latency);
+            }
+        } finally {
+            delete(dir);
+        }
+    }
+
+    // --- the baseline: the log alone -------------------------------------------------------
+
+    private static double logAppendRate(Path dir, int events) throws IOException {
+        Files.createDirectories(dir);
+        byte[] bytes = sample("log", 1).get(0).toByteArray();
+        try (EventLog log = EventLog.open(LogConfig.of(dir))) {
+            long start = System.nanoTime();
+            for (int b = 0; b < events; b += BATCH) {
+                List<EventToAppend> batch = new ArrayList<>(BATCH);
+                for (int i = 0; i < BATCH; i++) {
+                    batch.add(new EventToAppend("log", System.currentTimeMillis() * 1_000_000L, bytes));
+                }
+                log.append(batch);
+            }
+            return rate(events, System.nanoTime() - start);
+        }
+    }
+
+    private static double logReadRate(Path dir) {
+        try (EventLog log = EventLog.open(LogConfig.of(dir)); LogReader reader = log.readAfter(t -> true, 0)) {
+            long start = System.nanoTime();
+            long n = 0;
+            while (reader.next() != null) {
+                n++;
+            }
+            return rate(n, System.nanoTime() - start);
+        }
+    }
+
+    // --- publishing ----------------------------------------------------------------------
+
+    private static List<EncapsulatedEvent> sample(String topic, int count) {
+        byte[] payload = new byte[PAYLOAD];
+        Arrays.fill(payload, (byte) 'x');
+        EncapsulatedEvent template = EncapsulatedEvent.newBuilder()
+                .setTopic(topic)
+                .setClientEventTime(Timestamp.newBuilder().setSeconds(1_700_000_000L))
+                .setPayload(Any.pack(BytesValue.of(ByteString.copyFrom(payload))))
+                .build();
+        List<EncapsulatedEvent> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(template);
+        }
+        return out;
+    }
+
+    private static void publishSingly(ManagedChannel channel, List<EncapsulatedEvent> events) {
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        var stream = (io.grpc.stub.ClientCallStreamObserver<EncapsulatedEvent>)
+                ProtobusServiceGrpc.newStub(channel).publish(answer(answer));
+        for (EncapsulatedEvent e : events) {
+            while (!stream.isReady()) {
+                LockSupport.parkNanos(20_000);
+            }
+            stream.onNext(e);
+        }
+        stream.onCompleted();
+        answer.join();
+    }
+
+    private static void publishBatches(ManagedChannel channel, List<EncapsulatedEvent> events) {
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        var stream = (io.grpc.stub.ClientCallStreamObserver<EventBatch>)
+                ProtobusServiceGrpc.newStub(channel).publishBatch(answer(answer));
+        for (int b = 0; b < events.size(); b += BATCH) {
+            while (!stream.isReady()) {
+                LockSupport.parkNanos(20_000);
+            }
+            stream.onNext(EventBatch.newBuilder().addAllEvents(events.subList(b, Math.min(events.size(), b + BATCH))).build());
+        }
+        stream.onCompleted();
+        answer.join();
+    }
+
+    private static StreamObserver<Status> answer(CompletableFuture<Status> answer) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(Status value) {
+                answer.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+    }
+
+    // --- subscribing, counting at the wire level -----------------------------------------
+
+    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    /** Events in one received message: 1 for Subscribe, the count of entries for SubscribeBatch. */
+    private static int countEvents(byte[] message, boolean batched) {
+        if (!batched) {
+            return 1;
+        }
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(message);
+            int n = 0;
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                in.skipField(tag);
+                n++;
+            }
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts a subscription that calls {@code onCount} with the running count of events. */
+    private static ClientCall<byte[], byte[]> subscribe(ManagedChannel channel, SubscriptionRequest request,
+                                                        boolean batched, LongConsumer onCount) {
+        MethodDescriptor<?, ?> method = batched ? ProtobusServiceGrpc.getSubscribeBatchMethod()
+                : ProtobusServiceGrpc.getSubscribeMethod();
+        MethodDescriptor<byte[], byte[]> raw = method.toBuilder(RAW, RAW).build();
+        ClientCall<byte[], byte[]> call = channel.newCall(raw, CallOptions.DEFAULT);
+        AtomicLong count = new AtomicLong();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onMessage(byte[] message) {
+                onCount.accept(count.addAndGet(countEvents(message, batched)));
+                call.request(1);
+            }
+        }, new Metadata());
+        call.sendMessage(request.toByteArray());
+        call.halfClose();
+        call.request(4);
+        return call;
+    }
+
+    private static double deliver(ProtobusServer server, ManagedChannel publisher, String topic, int events,
+                                  int subscribers, boolean batched) throws Exception {
+        // One event first, which every subscription gets exactly once (from its history of 1 or
+        // live): once all have it, all are live.
+        publishSingly(publisher, sample(topic, 1));
+        List<ManagedChannel> channels = new ArrayList<>();
+        List<ClientCall<byte[], byte[]>> calls = new ArrayList<>();
+        CountDownLatch live = new CountDownLatch(subscribers);
+        CountDownLatch done = new CountDownLatch(subscribers);
+        long[] finished = new long[subscribers];
+        for (int s = 0; s < subscribers; s++) {
+            ManagedChannel c = channel(server.port());
+            channels.add(c);
+            int index = s;
+            calls.add(subscribe(c, request(1, topic), batched, n -> {
+                if (n == 1) {
+                    live.countDown();
+                }
+                if (n == events + 1) {
+                    finished[index] = System.nanoTime();
+                    done.countDown();
+                }
+            }));
+        }
+        if (!live.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("subscriptions did not start");
+        }
+        List<EncapsulatedEvent> sample = sample(topic, events);
+        long start = System.nanoTime();
+        publishBatches(publisher, sample);
+        if (!done.await(120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("subscribers did not receive every event within 120 s");
+        }
+        long slowest = Arrays.stream(finished).max().orElseThrow();
+        calls.forEach(c -> c.cancel("done", null));
+        channels.forEach(ManagedChannel::shutdownNow);
+        return rate(events, slowest - start);
+    }
+
+    private static double replay(ProtobusServer server, String topic, int events, boolean batched) throws Exception {
+        ManagedChannel channel = channel(server.port());
+        CountDownLatch done = new CountDownLatch(1);
+        long start = System.nanoTime();
+        ClientCall<byte[], byte[]> call = subscribe(channel, request(events, topic), batched, n -> {
+            if (n == events) {
+                done.countDown();
+            }
+        });
+        if (!done.await(120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("replay did not end within 120 s");
+        }
+        long elapsed = System.nanoTime() - start;
+        call.cancel("done", null);
+        channel.shutdownNow();
+        return rate(events, elapsed);
+    }
+
+    /** p50, p99, max in microseconds of publish-to-subscriber latency at a steady rate. */
+    private static long[] latency(ProtobusServer server, ManagedChannel publisher, int perSecond, int seconds)
+            throws Exception {
+        ManagedChannel channel = channel(server.port());
+        int total = perSecond * seconds;
+        long[] latencies = new long[total];
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicLong received = new AtomicLong();
+        MethodDescriptor<byte[], byte[]> raw = ProtobusServiceGrpc.getSubscribeMethod().toBuilder(RAW, RAW).build();
+        ClientCall<byte[], byte[]> call = channel.newCall(raw, CallOptions.DEFAULT);
+        CountDownLatch live = new CountDownLatch(1);
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onMessage(byte[] message) {
+                long now = System.nanoTime();
+                try {
+                    EncapsulatedEvent e = EncapsulatedEvent.parseFrom(message);
+                    String sent = e.getTagsOrDefault("t", null);
+                    if (sent == null) {
+                        live.countDown();
+                    } else {
+                        int i = (int) received.getAndIncrement();
+                        latencies[i] = now - Long.parseLong(sent);
+                        if (i == total - 1) {
+                            done.countDown();
+                        }
+                    }
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
+                call.request(1);
+            }
+        }, new Metadata());
+        call.sendMessage(request(0, "latency").toByteArray());
+        call.halfClose();
+        call.request(4);
+        while (!live.await(50, TimeUnit.MILLISECONDS)) {
+            publishSingly(publisher, sample("latency", 1));
+        }
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(publisher).publish(answer(answer));
+        EncapsulatedEvent template = sample("latency", 1).get(0);
+        long interval = 1_000_000_000L / perSecond;
+        long next = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait); // not a busy wait: the machine may have 2 cores only
+            }
+            stream.onNext(template.toBuilder().putTags("t", Long.toString(System.nanoTime())).build());
+            next += interval;
+        }
+        stream.onCompleted();
+        answer.join();
+        if (!done.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("latency run did not end");
+        }
+        call.cancel("done", null);
+        channel.shutdownNow();
+        Arrays.sort(latencies);
+        return new long[] {latencies[total / 2] / 1000, latencies[(int) (total * 0.99)] / 1000, latencies[total - 1] / 1000};
+    }
+
+    // --- helpers -------------------------------------------------------------------------
+
+    private static SubscriptionRequest request(int history, String topic) {
+        return SubscriptionRequest.newBuilder().addTopics(topic + "$")
+                .setOptions(SubscriptionOptions.newBuilder().setHistoryDepth(history)).build();
+    }
+
+    private static ManagedChannel channel(int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
+    }
+
+    interface Action {
+        void run() throws Exception;
+    }
+
+    private static long timed(Action action) throws Exception {
+        long start = System.nanoTime();
+        action.run();
+        return System.nanoTime() - start;
+    }
+
+    private static double rate(long events, long nanos) {
+        return events * 1e9 / nanos;
+    }
+
+    private static String[] row(String what, double rate, double baseline) {
+        return new String[] {what, String.format("%,.0f", rate), String.format("%.2f", rate / baseline)};
+    }
+
+    private static void print(int events, List<String[]> rows, long[] latency) {
+        System.out.printf("protobus-server, %,d events of %d-byte payload, %d CPUs%n%n", events, PAYLOAD,
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf("| %-52s | %12s | %16s |%n", "measure", "events/s", "ratio to log alone");
+        System.out.printf("|%s|%s|%s|%n", "-".repeat(54), "-".repeat(14), "-".repeat(18));
+        for (String[] r : rows) {
+            System.out.printf("| %-52s | %12s | %16s |%n", r[0], r[1], r[2]);
+        }
+        System.out.printf("%nlatency publish -> subscriber at 10,000 events/s (Publish, Subscribe): "
+                + "p50 %d us, p99 %d us, max %d us%n", latency[0], latency[1], latency[2]);
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
