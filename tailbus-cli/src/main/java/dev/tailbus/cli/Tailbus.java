@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ProtobusServerCommand.class,
                 StoreCommand.class,
+                PublishCommand.class,
+                SubscribeCommand.class,
+                TopicsCommand.class,
         })
 public final class Tailbus implements Runnable {
     /** Exit status for a usage error, as the reference tools (argparse) use. */
