@@ -64,7 +64,7 @@ public final class Launcher {
             } catch (IOException e) {
                 // The process may end without reading all of its input; that is its right.
             }
-        });
+        }, Launcher::ownThread);
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             process.waitFor();
@@ -88,6 +88,16 @@ public final class Launcher {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, Launcher::ownThread);
+    }
+
+    /**
+     * Runs blocking stream work on a thread of its own: in the common pool (one or two threads
+     * on a small machine) a drain that lasts as long as a server would starve every other task.
+     */
+    private static void ownThread(Runnable task) {
+        Thread t = new Thread(task, "launcher-stream");
+        t.setDaemon(true);
+        t.start();
     }
 }
