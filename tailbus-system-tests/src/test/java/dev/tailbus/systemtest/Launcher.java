@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +20,16 @@ import java.util.concurrent.TimeUnit;
  * such as {@code bin/filebus}) in the checkout under test.
  */
 public final class Launcher {
+    /**
+     * Blocking stream copies run here, not in the common pool: with few CPUs that pool has one
+     * thread, and a stream of a long-running process would hold it for good.
+     */
+    private static final ExecutorService IO = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "launcher-io");
+        t.setDaemon(true);
+        return t;
+    });
+
     private Launcher() {
     }
 
@@ -64,7 +76,7 @@ public final class Launcher {
             } catch (IOException e) {
                 // The process may end without reading all of its input; that is its right.
             }
-        }, Launcher::ownThread);
+        }, IO);
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             process.waitFor();
@@ -88,16 +100,6 @@ public final class Launcher {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, Launcher::ownThread);
-    }
-
-    /**
-     * Runs blocking stream work on a thread of its own: in the common pool (one or two threads
-     * on a small machine) a drain that lasts as long as a server would starve every other task.
-     */
-    private static void ownThread(Runnable task) {
-        Thread t = new Thread(task, "launcher-stream");
-        t.setDaemon(true);
-        t.start();
+        }, IO);
     }
 }

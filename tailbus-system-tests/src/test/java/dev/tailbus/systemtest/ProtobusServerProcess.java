@@ -69,7 +69,8 @@ public final class ProtobusServerProcess implements AutoCloseable {
                 String.join(" ", jvmOptions) + " --sun-misc-unsafe-memory-access=allow");
         Process process = builder.start();
         BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
-        CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        Thread portReader = new Thread(() -> port.completeAsync(() -> {
             try {
                 String line;
                 StringBuilder seen = new StringBuilder();
@@ -84,7 +85,9 @@ public final class ProtobusServerProcess implements AutoCloseable {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, Runnable::run), "protobus-port");
+        portReader.setDaemon(true);
+        portReader.start();
         try {
             return new ProtobusServerProcess(process, port.get(60, TimeUnit.SECONDS), err);
         } catch (Exception e) {

@@ -96,6 +96,8 @@ public final class ProtobusBenchmark {
                 rows.add(row("history replay, Subscribe (history_depth)", replay(server, "single", events, false), logRead));
                 rows.add(row("history replay, SubscribeBatch (history_depth)", replay(server, "batch", events, true), logRead));
 
+                latency(server, publisherChannel, 10_000, 2); // warm-up of this path, not counted
+                System.gc(); // the replays above leave much garbage; do not time its collection
                 long[] latency = latency(server, publisherChannel, 10_000, 5);
                 publisherChannel.shutdownNow();
                 print(events, rows, latency);

@@ -50,10 +50,15 @@ public final class EventLog implements Closeable {
     private final Map<String, Partition> partitionsByPrefix = new HashMap<>();
     private volatile Partition[] partitions = new Partition[0];
     private final Map<String, Partition[]> routes = new HashMap<>();
+    private String lastRoutedTopic;
+    private Partition[] lastRoute;
     private final List<Partition> dirty = new ArrayList<>();
     private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread flusher;
     private long nextPosition = 1;
+    /** Positions up to this may have gone to events in no file: never give them again. */
+    private long reserved;
+    private static final long RESERVATION = 10_000;
     private volatile long lastPosition;
     private volatile long version;
     private long lastRetentionMillis;
@@ -130,6 +135,7 @@ public final class EventLog implements Closeable {
                 log.partitionsByPrefix.clear();
                 log.partitions = new Partition[0];
                 log.routes.clear();
+                log.lastRoutedTopic = null;
                 return log.load(true);
             } catch (IOException e) {
                 throw LogException.io("reindex the store at", root, e);
@@ -256,11 +262,16 @@ public final class EventLog implements Closeable {
             Segment[] segments = writers.stream().map(SegmentWriter::segment).toArray(Segment[]::new);
             for (Segment s : segments) {
                 s.publish();
+                if (s != last.segment()) {
+                    s.release();
+                }
             }
             Partition p = new Partition(root, e.getKey(), segments, last);
             partitionsByPrefix.put(e.getKey(), p);
         }
         partitions = partitionsByPrefix.values().toArray(new Partition[0]);
+        reserved = readReserved();
+        max = Math.max(max, reserved);
         nextPosition = max + 1;
         lastPosition = max;
         version++;
@@ -270,6 +281,32 @@ public final class EventLog implements Closeable {
         }
         lastRetentionMillis = now;
         return count;
+    }
+
+    /**
+     * Notes durably that positions up to {@code upTo} may be given to events that no file holds,
+     * so that the next open continues after them. Written once per {@value #RESERVATION}
+     * positions of such events, not per event.
+     */
+    private void reserve(long upTo) throws IOException {
+        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
+        dev.tailbus.core.fs.Durable.replace(file,
+                ByteBuffer.wrap((upTo + "\n").getBytes(StandardCharsets.US_ASCII)));
+        reserved = upTo;
+    }
+
+    private long readReserved() throws IOException {
+        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            LOG.log(Level.WARNING, "ignoring " + file + ": not a position: " + LogException.quote(text));
+            return 0;
+        }
     }
 
     /** Recovers one segment file; null when it is not a store file (left alone, logged). */
@@ -433,6 +470,9 @@ public final class EventLog implements Closeable {
                     version++;
                 }
             }
+            if (targets.length == 0 && position > reserved) {
+                reserve(position + RESERVATION);
+            }
             out[i] = new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), stored, targets.length > 0);
         }
         return Arrays.asList(out);
@@ -448,6 +488,16 @@ public final class EventLog implements Closeable {
     }
 
     private Partition[] routeOf(String topic) throws IOException {
+        if (topic.equals(lastRoutedTopic)) {
+            return lastRoute;
+        }
+        Partition[] route = routeOfUncached(topic);
+        lastRoutedTopic = topic;
+        lastRoute = route;
+        return route;
+    }
+
+    private Partition[] routeOfUncached(String topic) throws IOException {
         Partition[] known = routes.get(topic);
         if (known != null) {
             return known;
@@ -545,8 +595,8 @@ public final class EventLog implements Closeable {
             for (Head head : heads) {
                 int have = taken.getOrDefault(head.topic(), 0);
                 int e = head.entry();
-                try {
-                    while (e >= 0 && have < n) {
+                while (e >= 0 && have < n) {
+                    try {
                         entry.clear();
                         head.segment().indexChannel().read(entry, IndexEntry.at(e));
                         long position = entry.getLong(IndexEntry.POSITION);
@@ -559,10 +609,14 @@ public final class EventLog implements Closeable {
                             }
                         }
                         e = previous;
-                    }
-                } catch (IOException ex) {
-                    if (!Segment.isClosed(ex)) {
-                        throw LogException.io("read", head.segment().dataPath(), ex);
+                    } catch (IOException ex) {
+                        if (!Segment.isClosed(ex)) {
+                            throw LogException.io("read", head.segment().dataPath(), ex);
+                        }
+                        if (head.segment().isGone()) {
+                            break; // deleted by retention meanwhile
+                        }
+                        // released after a rotation meanwhile: read the entry again
                     }
                 }
                 taken.put(head.topic(), have);

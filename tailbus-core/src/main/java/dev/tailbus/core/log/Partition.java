@@ -26,11 +26,13 @@ final class Partition {
     final String prefix;
     private final Path root;
     private volatile Segment[] segments;
-    private SegmentWriter writer;
+    private volatile SegmentWriter writer;
     private final HashSet<String> topicSet = new HashSet<>();
     private volatile String[] topics = new String[0];
     /** When the live segment got its first event, ms since the epoch by the log's clock. */
     private long liveSince = Long.MIN_VALUE;
+    /** The first moment of the configured time of day after {@link #liveSince}: rotate from then. */
+    private long rotateFrom = Long.MAX_VALUE;
     boolean dirty;
 
     Partition(Path root, String prefix, Segment[] segments, SegmentWriter writer) {
@@ -92,19 +94,28 @@ final class Partition {
         return false;
     }
 
+    private void startedAt(long millis, LogConfig config) {
+        liveSince = millis;
+        rotateFrom = config.rotateAtUtc() == null ? Long.MAX_VALUE
+                : lastRotationTime(config, millis) + java.util.concurrent.TimeUnit.DAYS.toMillis(1);
+    }
+
     /** Buffers one event; returns whether its topic is new to this partition. */
     boolean append(String topic, long position, long time, byte[] stored, LogConfig config, long nowMillis)
             throws IOException {
+        if (rotateFrom == Long.MAX_VALUE && config.rotateAtUtc() != null && live().entries > 0) {
+            startedAt(liveSince, config); // reopened: the live segment's age comes from its first event
+        }
         if (shouldRotate(config, nowMillis)) {
             rotate();
             retain(config, nowMillis);
         }
         if (live().entries == 0) {
-            liveSince = nowMillis;
+            startedAt(nowMillis, config);
         }
-        writer.append(topic, position, time, stored);
         dirty = true;
-        return addTopic(topic);
+        // a topic the segment knows is one the partition knows: only a new one needs the set
+        return writer.append(topic, position, time, stored) && addTopic(topic);
     }
 
     private boolean addTopic(String topic) {
@@ -128,7 +139,7 @@ final class Partition {
         if (config.rotateAboveBytes() > 0 && live.dataEnd >= config.rotateAboveBytes()) {
             return true;
         }
-        return config.rotateAtUtc() != null && liveSince < lastRotationTime(config, nowMillis);
+        return nowMillis >= rotateFrom;
     }
 
     /** The latest instant, at or before now, at which the configured UTC time of day occurred. */
@@ -149,6 +160,7 @@ final class Partition {
         old.force();
         old.publish();
         old.renameTo(SegmentFiles.rotated(root, prefix, old.firstPosition()));
+        old.release();
         Path file = SegmentFiles.live(root, prefix);
         Segment fresh = Segment.open(file, true);
         fresh.indexChannel().write(IndexEntry.header(), 0);

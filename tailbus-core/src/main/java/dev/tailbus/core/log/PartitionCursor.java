@@ -115,6 +115,9 @@ final class PartitionCursor {
                 peeked = new StoredEvent(position, segment.topics.names()[id], time, body);
                 return peeked;
             } catch (IOException e) {
+                if (Segment.isClosed(e) && !segment.isGone()) {
+                    continue; // released after a rotation: the next read opens it again
+                }
                 if (Segment.isClosed(e)) {
                     // retention deleted the segment under us (or the log closed): find our place again
                     Segment[] now = partition.segments();

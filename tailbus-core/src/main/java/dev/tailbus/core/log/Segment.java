@@ -21,6 +21,10 @@ import java.nio.file.StandardOpenOption;
  *   +----------------+-----------------------------------------------+
  * </pre>
  *
+ * <p>Design note: a closed (rotated) segment gives up its two file descriptors after the log
+ * opens ({@link #release()}) and opens them again, read-only, on the first read, so that a store
+ * with many old segments does not hold a descriptor for each.
+ *
  * <p>Threading: {@link #count()}, {@link #firstPosition()} and the read methods are safe on any
  * thread; everything else is called under the log's lock. Readers see only the first
  * {@link #count()} entries, which are on the operating system's side (and forced, with the
@@ -28,8 +32,9 @@ import java.nio.file.StandardOpenOption;
  */
 final class Segment {
     private volatile Path dataPath;
-    private final FileChannel data;
-    private final FileChannel index;
+    private volatile FileChannel data;
+    private volatile FileChannel index;
+    private boolean closed;
     final TopicTable topics = new TopicTable();
 
     private volatile long count;
@@ -80,12 +85,41 @@ final class Segment {
         return SegmentFiles.index(dataPath);
     }
 
-    FileChannel dataChannel() {
-        return data;
+    FileChannel dataChannel() throws IOException {
+        FileChannel c = data;
+        return c != null ? c : reopen().data;
     }
 
-    FileChannel indexChannel() {
-        return index;
+    FileChannel indexChannel() throws IOException {
+        FileChannel c = index;
+        return c != null ? c : reopen().index;
+    }
+
+    /** Opens a released segment's files again, read-only; fails as closed once closed or deleted. */
+    private synchronized Segment reopen() throws IOException {
+        if (closed) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+        if (data == null || index == null) {
+            FileChannel d = FileChannel.open(dataPath, StandardOpenOption.READ);
+            try {
+                index = FileChannel.open(indexPath(), StandardOpenOption.READ);
+            } catch (IOException e) {
+                d.close();
+                throw e;
+            }
+            data = d;
+        }
+        return this;
+    }
+
+    /** Closes the files of a segment no one writes to; the next read opens them again. */
+    synchronized void release() throws IOException {
+        FileChannel d = data;
+        FileChannel i = index;
+        data = null;
+        index = null;
+        closeAll(i, d);
     }
 
     /** Entries visible to readers. */
@@ -120,7 +154,7 @@ final class Segment {
         dst.clear();
         long at = IndexEntry.at(entry);
         while (dst.hasRemaining()) {
-            int n = index.read(dst, at + dst.position());
+            int n = indexChannel().read(dst, at + dst.position());
             if (n < 0) {
                 break;
             }
@@ -134,7 +168,7 @@ final class Segment {
         scratch8.clear();
         long at = IndexEntry.at(entry) + field;
         while (scratch8.hasRemaining()) {
-            if (index.read(scratch8, at + scratch8.position()) < 0) {
+            if (indexChannel().read(scratch8, at + scratch8.position()) < 0) {
                 throw new IOException("index " + indexPath() + " ends before entry " + entry);
             }
         }
@@ -145,7 +179,7 @@ final class Segment {
     int readData(long offset, ByteBuffer dst) throws IOException {
         int start = dst.position();
         while (dst.hasRemaining()) {
-            int n = data.read(dst, offset + dst.position() - start);
+            int n = dataChannel().read(dst, offset + dst.position() - start);
             if (n < 0) {
                 break;
             }
@@ -164,22 +198,40 @@ final class Segment {
 
     /** Forces the segment's data to stable storage. */
     void force() throws IOException {
-        data.force(false);
+        FileChannel c = data;
+        if (c != null) {
+            c.force(false);
+        }
     }
 
     /** Deletes the segment's files, durably. */
     void delete() throws IOException {
+        // closed first, so that a reader fails as "closed" (and moves on), never as "missing file"
+        close();
         Path oldData = dataPath;
         Files.deleteIfExists(SegmentFiles.index(oldData));
         Files.deleteIfExists(oldData);
         Durable.forceFolder(oldData.toAbsolutePath().getParent());
-        close();
     }
 
-    /** Closes both files. Idempotent. */
-    void close() throws IOException {
+    /** Whether the segment was closed for good (deleted, or the log closed), not just released. */
+    synchronized boolean isGone() {
+        return closed;
+    }
+
+    /** Closes both files for good (reads then fail as closed). Idempotent. */
+    synchronized void close() throws IOException {
+        closed = true;
+        FileChannel d = data;
+        FileChannel i = index;
+        data = null;
+        index = null;
+        closeAll(i, d);
+    }
+
+    private static void closeAll(FileChannel... channels) throws IOException {
         IOException failure = null;
-        for (FileChannel c : new FileChannel[] {index, data}) {
+        for (FileChannel c : channels) {
             try {
                 if (c != null) {
                     c.close();

@@ -12,6 +12,9 @@ import java.nio.file.Path;
  *                                        PREFIX.pb sorts after them: it is the newest)
  *   SEGMENT.idx                          the index of SEGMENT (e.g. PREFIX.pb.idx)
  *   .tailbus-log.lock                    held (flock) by the process that writes the store
+ *   .tailbus-log.positions               the highest position reserved for events no pattern
+ *                                        stores (decimal text), so that a restart never gives
+ *                                        their positions again
  * </pre>
  *
  * <p>On rotation the live {@code PREFIX.pb} is renamed to its numbered name and a new
@@ -23,6 +26,7 @@ final class SegmentFiles {
     static final String SEGMENT_SUFFIX = ".pb";
     static final String INDEX_SUFFIX = ".idx";
     static final String LOCK_NAME = ".tailbus-log.lock";
+    static final String RESERVED_NAME = ".tailbus-log.positions";
     static final int DIGITS = 20;
 
     private SegmentFiles() {

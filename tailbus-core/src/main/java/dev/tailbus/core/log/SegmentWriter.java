@@ -33,8 +33,11 @@ final class SegmentWriter {
         return segment;
     }
 
-    /** Buffers one record (the stored bytes, position field included) and its index entry. */
-    void append(String topic, long position, long time, byte[] stored) throws IOException {
+    /**
+     * Buffers one record (the stored bytes, position field included) and its index entry;
+     * returns whether the topic is new to the segment.
+     */
+    boolean append(String topic, long position, long time, byte[] stored) throws IOException {
         int length = stored.length;
         long offset = segment.dataEnd;
         if (dataBuffer.remaining() < 4 + length) {
@@ -51,14 +54,15 @@ final class SegmentWriter {
         segment.dataEnd = offset + 4 + length;
         crc.reset();
         crc.update(stored, 0, length);
-        index(topic, position, time, offset, length, (int) crc.getValue());
+        return index(topic, position, time, offset, length, (int) crc.getValue());
     }
 
-    /** Buffers the index entry of a record already in the segment file (recovery). */
-    void index(String topic, long position, long time, long offset, int length, int checksum) throws IOException {
+    /** Buffers the index entry of a record (recovery: already in the file); true if the topic is new. */
+    boolean index(String topic, long position, long time, long offset, int length, int checksum) throws IOException {
         TopicTable topics = segment.topics;
         int id = topics.idOf(topic);
-        if (id < 0) {
+        boolean added = id < 0;
+        if (added) {
             id = topics.add(topic);
         }
         int entry = Math.toIntExact(segment.entries);
@@ -68,6 +72,7 @@ final class SegmentWriter {
             flushIndex();
         }
         IndexEntry.put(indexBuffer, position, offset, time, segment.maxTime, id, previous, length, checksum);
+        return added;
     }
 
     /** Notes that records up to {@code end} are already in the file (recovery). */

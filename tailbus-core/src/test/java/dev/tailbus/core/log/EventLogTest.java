@@ -94,6 +94,20 @@ class EventLogTest {
     }
 
     @Test
+    void shouldNeverGiveAgainThePositionsOfUnstoredEventsAfterARestart() {
+        LogConfig config = LogConfig.builder(root).pattern("x:x").build();
+        try (EventLog log = EventLog.open(config)) {
+            log.append(List.of(event("x", 1, "1"), event("y", 2, "2"), event("y", 3, "3")));
+            assertThat(log.lastPosition()).isEqualTo(3);
+        }
+        try (EventLog log = EventLog.open(config)) {
+            long next = log.append(List.of(event("x", 4, "4"))).getFirst().position();
+            assertThat(next).isGreaterThan(3);
+            assertThat(drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position).containsExactly(1L, next);
+        }
+    }
+
+    @Test
     void shouldRejectTopicsThatWouldEscapeTheRoot() throws IOException {
         for (String bad : List.of("", "../x", "a/../../x", "/etc/passwd", "a\0b", "a//b", "a/", ".")) {
             assertThatThrownBy(() -> EventLog.checkTopic(bad)).isInstanceOf(LogException.class)

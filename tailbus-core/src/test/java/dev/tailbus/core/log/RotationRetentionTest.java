@@ -142,4 +142,59 @@ class RotationRetentionTest {
             assertThat(expected).isEqualTo(91);
         }
     }
+
+    @Test
+    void shouldMoveAReaderOnWhenRetentionDeletesTheSegmentUnderIt() throws IOException {
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(700).retainBytes(2000).build();
+        try (EventLog log = EventLog.open(config)) {
+            log.append(batch("q", 0, 5));
+            LogReader reader = log.readAfter(t -> true, 0);
+            assertThat(reader.next().position()).isEqualTo(1);
+            for (int i = 0; i < 20; i++) {
+                log.append(batch("q", i, 5));
+            }
+            assertThat(segmentNames()).doesNotContain("q.00000000000000000001.pb");
+            List<StoredEvent> rest = EventLogTest.drain(reader);
+            assertThat(rest).isNotEmpty();
+            // what the reader had buffered of the deleted segment may still come; then it skips
+            // to the oldest segment left
+            assertThat(rest.size()).isLessThan(104);
+            assertThat(rest.getLast().position()).isEqualTo(105);
+            assertThat(rest).extracting(StoredEvent::position).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
+    private long descriptorsUnderRoot() throws IOException {
+        long n = 0;
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).startsWith(root)) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // closed while listing
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void shouldHoldDescriptorsOnlyForLiveSegmentsAndThoseBeingRead() throws IOException {
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(300).build();
+        try (EventLog log = EventLog.open(config)) {
+            for (int i = 0; i < 40; i++) {
+                log.append(batch("f", i, 5));
+            }
+            assertThat(segmentNames().size()).isGreaterThan(30);
+            // live data + index + the lock file; rotated segments let theirs go
+            assertThat(descriptorsUnderRoot()).isLessThanOrEqualTo(3);
+        }
+        try (EventLog log = EventLog.open(config)) {
+            assertThat(descriptorsUnderRoot()).isLessThanOrEqualTo(3);
+            assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).hasSize(200);
+            assertThat(log.lastPerTopic(t -> true, 200, 200)).hasSize(200);
+        }
+    }
 }

@@ -33,20 +33,27 @@ final class SessionRegistry {
         return visible.get();
     }
 
-    /** From the log, after a batch became visible: wakes the subscriptions waiting for news. */
+    /** From the log, after a batch became visible. */
     void onAppend(long lastPosition) {
         visible.accumulateAndGet(lastPosition, Math::max);
-        for (SubscriptionSession s : subscriptions) {
-            s.onAppend();
-        }
     }
 
     /**
-     * After a publisher's append: keeps the events in the ring of recent events, and hands the
-     * ones that no pattern stored to the subscriptions matching them.
+     * After a publisher's append returned (its events are visible): keeps the events in the ring
+     * of recent events, wakes the waiting subscriptions, and hands the events that no pattern
+     * stored to the subscriptions matching them. The server is the log's only appender, so this
+     * is where every append is announced.
      */
     void afterAppend(List<AppendedEvent> appended) {
+        if (appended.isEmpty()) {
+            return;
+        }
+        // Into the ring first, then wake: a woken subscriber finds the events in memory.
         recent.add(appended);
+        visible.accumulateAndGet(appended.get(appended.size() - 1).position(), Math::max);
+        for (SubscriptionSession s : subscriptions) {
+            s.onAppend();
+        }
         for (AppendedEvent e : appended) {
             if (!e.stored()) {
                 for (SubscriptionSession s : subscriptions) {
