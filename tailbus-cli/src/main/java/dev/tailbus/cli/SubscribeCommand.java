@@ -138,6 +138,14 @@ public final class SubscribeCommand implements Callable<Integer> {
             out.flush();
         } catch (IOException e) {
             return BROKEN_PIPE; // stdout closed: the reader has what it wanted
+        } catch (RuntimeException e) {
+            // the subscription failed: what came before it is printed, then the one-line error
+            try {
+                out.flush();
+            } catch (IOException ignored) {
+                e.addSuppressed(ignored);
+            }
+            throw e;
         }
         return interrupted.get() ? INTERRUPTED : 0;
     }
