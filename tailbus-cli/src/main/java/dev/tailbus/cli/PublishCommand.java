@@ -68,6 +68,7 @@ public final class PublishCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        ClientLogging.quiet();
         EventLog.checkTopic(topic);
         long block = 0;
         if (split != null && split.blockSize != null) {

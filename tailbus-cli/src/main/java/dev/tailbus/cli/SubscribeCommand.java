@@ -80,6 +80,7 @@ public final class SubscribeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        ClientLogging.quiet();
         int starts = (history != null ? 1 : 0) + (after != null ? 1 : 0) + (since != null ? 1 : 0);
         if (starts > 1) {
             throw new ProtobusException(Kind.BAD_INPUT, "give at most one of --history, --after and --since");

@@ -37,6 +37,7 @@ public final class TopicsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ClientLogging.quiet();
         for (String p : patterns) {
             TopicPatterns.compile(p);
         }

@@ -44,8 +44,17 @@ final class BusConnections {
     /** A gRPC failure as one line: what was tried, where, and what the server or transport said. */
     static ProtobusException failure(String what, String target, Throwable t) {
         Status s = Status.fromThrowable(t);
-        String detail = s.getDescription() != null ? s.getDescription()
-                : s.getCause() != null ? String.valueOf(s.getCause().getMessage()) : s.getCode().name();
+        String detail = s.getDescription() != null ? s.getDescription() : s.getCode().name();
+        Throwable root = s.getCause();
+        while (root != null && root.getCause() != null) {
+            root = root.getCause();
+        }
+        if (root != null && root.getMessage() != null && (s.getDescription() == null
+                || s.getDescription().equals("io exception"))) {
+            // the transport's own words, such as "Connection refused", say more than "io exception"
+            String m = root.getMessage();
+            detail = m.contains("Connection refused") ? "connection refused" : m;
+        }
         return switch (s.getCode()) {
             case UNAVAILABLE, DEADLINE_EXCEEDED -> new ProtobusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": server " + target + " unreachable (" + detail + ")", t);

@@ -215,6 +215,7 @@ class ClientCommandsTest {
         for (String[] args : List.of(
                 new String[] {"subscribe", "x", "--address", nowhere},
                 new String[] {"topics", "--address", nowhere},
+                new String[] {"topics", "--address", "no-such-host.invalid:42000"},
                 new String[] {"publish", "--topic", "x", "--address", nowhere})) {
             Launcher.Result r = run("one\n", args);
             assertThat(r.exitStatus()).as(String.join(" ", args)).isEqualTo(1);
