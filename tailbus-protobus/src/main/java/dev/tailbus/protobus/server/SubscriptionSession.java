@@ -5,6 +5,7 @@ import dev.tailbus.core.TailbusException;
 import dev.tailbus.core.log.AppendedEvent;
 import dev.tailbus.core.log.LogReader;
 import dev.tailbus.core.log.StoredEvent;
+import dev.tailbus.core.log.TopicStats;
 import dev.tailbus.protobus.proto.EventBatch;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -100,15 +101,39 @@ final class SubscriptionSession {
                 carried = first.event();
                 cursor = first.position();
             }
-        } else {
-            if (historyDepth > 0) {
+        } else if (historyDepth > 0) {
+            long start = wholeTopicsStart(historyDepth);
+            if (start >= 0) {
+                cursor = start; // history is every stored event of the matching topics: stream it
+            } else {
                 List<StoredEvent> past = service.log().lastPerTopic(filter, historyDepth, snapshot);
                 history = past.iterator();
+                cursor = snapshot;
             }
+        } else {
             cursor = snapshot;
         }
         started = true;
         drainer.wake();
+    }
+
+    /**
+     * When every matching topic holds at most {@code depth} stored events, the history is all of
+     * them: then it is read from the log as a stream, starting before the first of them (the
+     * returned position), with bounded memory and no separate history phase. Else -1, and the
+     * history comes from {@code lastPerTopic}.
+     */
+    private long wholeTopicsStart(int depth) {
+        long first = Long.MAX_VALUE;
+        for (TopicStats t : service.log().topics()) {
+            if (filter.test(t.topic())) {
+                if (t.events() > depth) {
+                    return -1;
+                }
+                first = Math.min(first, t.firstPosition());
+            }
+        }
+        return first == Long.MAX_VALUE ? -1 : first - 1;
     }
 
     /** From the registry: the log has news. */

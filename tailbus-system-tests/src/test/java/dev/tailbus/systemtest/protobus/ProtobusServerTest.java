@@ -106,6 +106,9 @@ class ProtobusServerTest {
                         .until(() -> Files.exists(root.resolve("busy/c.pb")) && Files.size(root.resolve("busy/c.pb")) > 2000L * start);
                 subs.add(subscribe(channel, request(5 + i * 50, "busy/")));
             }
+            // A depth above every topic's count: the whole topics, streamed from the log.
+            Subscriber whole = subscribe(channel, request(1_000_000, "busy/"));
+            subs.add(whole);
             for (Future<?> p : publishers) {
                 p.get(60, TimeUnit.SECONDS);
             }
@@ -120,6 +123,9 @@ class ProtobusServerTest {
                 for (List<Long> seqs : byTopic.values()) {
                     long first = seqs.get(0);
                     assertThat(seqs).containsExactlyElementsOf(LongStream.range(first, perTopic).boxed().toList());
+                }
+                if (sub == whole) {
+                    assertThat(byTopic.values()).allSatisfy(seqs -> assertThat(seqs.get(0)).isZero());
                 }
                 List<Long> positions = sub.events.stream().map(EncapsulatedEvent::getPosition).toList();
                 assertThat(positions).isSorted().doesNotHaveDuplicates();
