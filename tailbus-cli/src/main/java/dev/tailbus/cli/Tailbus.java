@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
             FilebusCommand.class,
             TailsrvCommand.class,
             ProtobusServerCommand.class,
+            PublishCommand.class,
+            SubscribeCommand.class,
+            TopicsCommand.class,
             StoreCommand.class,
         })
 public final class Tailbus implements Runnable {

@@ -66,6 +66,7 @@ public final class ProtobusServer implements Closeable {
                     .executor(workers)
                     .maxInboundMessageSize(Math.max(config.maxEventBytes() + 1024, 16 << 20))
                     .addService(ServerInterceptors.intercept(service, limiter))
+                    .addService(new dev.tailbus.protobus.admin.AdminService(log))
                     .build();
             try {
                 server.start();

@@ -1,5 +1,6 @@
 package dev.tailbus.systemtest.protobus;
 
+import dev.tailbus.systemtest.ProtobusServerProcess;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.publish;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.request;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.subscribe;

@@ -1,6 +1,5 @@
-package dev.tailbus.systemtest.protobus;
+package dev.tailbus.systemtest;
 
-import dev.tailbus.systemtest.Launcher;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
@@ -20,8 +19,9 @@ import java.util.regex.Pattern;
 /**
  * A {@code bin/protobus-server} process on 127.0.0.1 and a free port, as a user starts it; its
  * port is read from the "listening on" line it logs. {@link #close()} sends SIGTERM and waits.
+ * Shared by the protobus server and client system tests.
  */
-final class ProtobusServerProcess implements AutoCloseable {
+public final class ProtobusServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
 
     private final Process process;
@@ -50,13 +50,19 @@ final class ProtobusServerProcess implements AutoCloseable {
     }
 
     /** Starts the server on {@code root} (port chosen by the system) with extra arguments. */
-    static ProtobusServerProcess start(Path root, String... args) throws Exception {
+    public static ProtobusServerProcess start(Path root, String... args) throws Exception {
         return start(root, List.of(), args);
     }
 
     /** As {@link #start(Path, String...)} with JVM options (TAILBUS_JAVA_OPTS). */
-    static ProtobusServerProcess start(Path root, List<String> jvmOptions, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--address", "127.0.0.1:0", "--store-root", root.toString()));
+    public static ProtobusServerProcess start(Path root, List<String> jvmOptions, String... args) throws Exception {
+        return startOn(0, root, jvmOptions, args);
+    }
+
+    /** As {@link #start(Path, List, String...)} on a given port (0: chosen by the system), e.g. to restart. */
+    public static ProtobusServerProcess startOn(int listenPort, Path root, List<String> jvmOptions, String... args)
+            throws Exception {
+        List<String> all = new ArrayList<>(List.of("--address", "127.0.0.1:" + listenPort, "--store-root", root.toString()));
         all.addAll(List.of(args));
         ProcessBuilder builder = Launcher.command("protobus-server", all.toArray(String[]::new));
         builder.environment().put("TAILBUS_JAVA_OPTS",
@@ -90,27 +96,27 @@ final class ProtobusServerProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
     /** A plaintext channel to the server, closed with it. */
-    ManagedChannel channel() {
+    public ManagedChannel channel() {
         ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         channels.add(c);
         return c;
     }
 
-    String stderr() {
+    public String stderr() {
         return stderr.toString();
     }
 
     /** Sends SIGTERM and returns the exit status. */
-    int stop() throws InterruptedException, TimeoutException {
+    public int stop() throws InterruptedException, TimeoutException {
         // Through the handle: Process.destroy() would also close our end of its stderr.
         process.toHandle().destroy();
         boolean ended = process.waitFor(60, TimeUnit.SECONDS);
@@ -132,7 +138,7 @@ final class ProtobusServerProcess implements AutoCloseable {
         }
     }
 
-    static Duration timeout() {
+    public static Duration timeout() {
         return Duration.ofSeconds(30);
     }
 }

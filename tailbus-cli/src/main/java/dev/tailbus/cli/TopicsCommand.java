@@ -1,0 +1,92 @@
+package dev.tailbus.cli;
+
+import dev.tailbus.core.log.TopicPatterns;
+import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
+import dev.tailbus.protobus.admin.proto.TopicInfo;
+import dev.tailbus.protobus.client.BusAdmin;
+import dev.tailbus.protobus.server.ListenAddress;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code tailbus topics}: what a running server's store holds, per topic, from its admin service. */
+@Command(name = "topics",
+        mixinStandardHelpOptions = true,
+        description = {"List the topics a protobus server stores: events, bytes, first and last position and "
+                + "receive time (RFC 3339, UTC)."})
+public final class TopicsCommand implements Callable<Integer> {
+    enum Format { table, json }
+
+    @Parameters(paramLabel = "PATTERN", arity = "0..*", description = "only topics matching a pattern (default: all)")
+    List<String> patterns = new ArrayList<>();
+
+    @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = ListenAddress.DEFAULT,
+            description = "the server (default: ${DEFAULT-VALUE})")
+    String address;
+
+    @Option(names = {"-f", "--format"}, paramLabel = "table|json", defaultValue = "table",
+            description = "table: aligned columns with a header; json: one JSON object per topic (default: ${DEFAULT-VALUE})")
+    Format format;
+
+    @Override
+    public Integer call() {
+        ClientLogging.quiet();
+        for (String p : patterns) {
+            TopicPatterns.compile(p);
+        }
+        ListTopicsResponse answer = BusAdmin.listTopics(address, patterns, Duration.ofSeconds(10));
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        if (format == Format.json) {
+            StringBuilder line = new StringBuilder();
+            for (TopicInfo t : answer.getTopicsList()) {
+                line.setLength(0);
+                line.append("{\"topic\":");
+                StoreCommand.Json.string(line, t.getTopic());
+                line.append(",\"events\":").append(Long.toUnsignedString(t.getEvents()))
+                        .append(",\"bytes\":").append(Long.toUnsignedString(t.getBytes()))
+                        .append(",\"first_position\":").append(Long.toUnsignedString(t.getFirstPosition()))
+                        .append(",\"last_position\":").append(Long.toUnsignedString(t.getLastPosition()))
+                        .append(",\"first_time\":\"").append(time(t.getFirstTime())).append('"')
+                        .append(",\"last_time\":\"").append(time(t.getLastTime())).append("\"}");
+                out.println(line);
+            }
+        } else {
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"TOPIC", "EVENTS", "BYTES", "FIRST", "LAST", "FIRST TIME", "LAST TIME"});
+            for (TopicInfo t : answer.getTopicsList()) {
+                rows.add(new String[] {t.getTopic(), Long.toUnsignedString(t.getEvents()),
+                        Long.toUnsignedString(t.getBytes()), Long.toUnsignedString(t.getFirstPosition()),
+                        Long.toUnsignedString(t.getLastPosition()), time(t.getFirstTime()), time(t.getLastTime())});
+            }
+            int[] width = new int[7];
+            for (String[] r : rows) {
+                for (int i = 0; i < r.length; i++) {
+                    width[i] = Math.max(width[i], r[i].length());
+                }
+            }
+            for (String[] r : rows) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < r.length; i++) {
+                    boolean number = i >= 1 && i <= 4;
+                    String cell = number ? " ".repeat(width[i] - r[i].length()) + r[i]
+                            : i == r.length - 1 ? r[i] : r[i] + " ".repeat(width[i] - r[i].length());
+                    line.append(i == 0 ? "" : "  ").append(cell);
+                }
+                out.println(line);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String time(com.google.protobuf.Timestamp t) {
+        return BusJson.rfc3339(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()));
+    }
+}

@@ -1,0 +1,34 @@
+package dev.tailbus.systemtest.clients;
+
+import dev.tailbus.systemtest.Launcher;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Runs {@code bin/tailbus publish|subscribe|topics} for the client system tests. */
+final class ClientCommands {
+    private ClientCommands() {
+    }
+
+    /** {@code bin/tailbus ARGS...}, without the JVM's notes about protobuf's use of Unsafe. */
+    static ProcessBuilder tailbus(String... args) {
+        ProcessBuilder b = Launcher.command("tailbus", args);
+        b.environment().put("TAILBUS_JAVA_OPTS", "--sun-misc-unsafe-memory-access=allow");
+        return b;
+    }
+
+    static Launcher.Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
+        return Launcher.run(tailbus(args), stdin, Duration.ofSeconds(60));
+    }
+
+    static Launcher.Result run(String stdin, String... args) throws IOException, InterruptedException {
+        return run(stdin.getBytes(StandardCharsets.UTF_8), args);
+    }
+
+    /** stderr without blank lines. */
+    static String errorLines(Launcher.Result r) {
+        return Arrays.stream(r.stderr().split("\n")).filter(l -> !l.isBlank()).collect(Collectors.joining("\n"));
+    }
+}
