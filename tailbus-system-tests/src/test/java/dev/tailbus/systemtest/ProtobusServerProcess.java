@@ -65,8 +65,7 @@ public final class ProtobusServerProcess implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of("--address", "127.0.0.1:" + listenPort, "--store-root", root.toString()));
         all.addAll(List.of(args));
         ProcessBuilder builder = Launcher.command("protobus-server", all.toArray(String[]::new));
-        builder.environment().put("TAILBUS_JAVA_OPTS",
-                String.join(" ", jvmOptions) + " --sun-misc-unsafe-memory-access=allow");
+        builder.environment().put("TAILBUS_JAVA_OPTS", String.join(" ", jvmOptions));
         Process process = builder.start();
         BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
         CompletableFuture<Integer> port = new CompletableFuture<>();

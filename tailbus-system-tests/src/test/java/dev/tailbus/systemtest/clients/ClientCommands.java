@@ -12,11 +12,9 @@ final class ClientCommands {
     private ClientCommands() {
     }
 
-    /** {@code bin/tailbus ARGS...}, without the JVM's notes about protobuf's use of Unsafe. */
+    /** {@code bin/tailbus ARGS...}. */
     static ProcessBuilder tailbus(String... args) {
-        ProcessBuilder b = Launcher.command("tailbus", args);
-        b.environment().put("TAILBUS_JAVA_OPTS", "--sun-misc-unsafe-memory-access=allow");
-        return b;
+        return Launcher.command("tailbus", args);
     }
 
     static Launcher.Result run(byte[] stdin, String... args) throws IOException, InterruptedException {

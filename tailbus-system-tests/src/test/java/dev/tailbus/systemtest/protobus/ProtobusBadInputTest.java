@@ -22,8 +22,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,9 +112,16 @@ class ProtobusBadInputTest {
             ManagedChannel channel = server.channel();
             Subscriber one = subscribe(channel, request(0, "a"));
             Subscriber two = subscribe(channel, request(0, "b"));
-            await().until(() -> {
+            // The two subscriptions take their places asynchronously: until both hold one, a probe
+            // is accepted (then cancelled, freeing its place) rather than refused.
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
                 Subscriber probe = subscribe(channel, request(0, "c"));
-                probe.done.handle((v, e) -> null).join();
+                try {
+                    probe.done.handle((v, e) -> null).get(2, TimeUnit.SECONDS);
+                } catch (TimeoutException accepted) {
+                    probe.cancel();
+                    return false;
+                }
                 return probe.error() != null && probe.error().getCode() == Code.RESOURCE_EXHAUSTED
                         && probe.error().getDescription().contains("maximum of 2");
             });
