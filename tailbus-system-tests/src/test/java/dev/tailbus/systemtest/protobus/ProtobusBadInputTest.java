@@ -26,7 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,25 +110,30 @@ class ProtobusBadInputTest {
     void shouldRefuseCallsBeyondMaxThreadsWithResourceExhausted() throws Exception {
         try (ProtobusServerProcess server = ProtobusServerProcess.start(root, "--max-threads", "2")) {
             ManagedChannel channel = server.channel();
-            Subscriber one = subscribe(channel, request(0, "a"));
-            Subscriber two = subscribe(channel, request(0, "b"));
-            // The two subscriptions take their places asynchronously: until both hold one, a probe
-            // is accepted (then cancelled, freeing its place) rather than refused.
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                Subscriber probe = subscribe(channel, request(0, "c"));
-                try {
-                    probe.done.handle((v, e) -> null).get(2, TimeUnit.SECONDS);
-                } catch (TimeoutException accepted) {
-                    probe.cancel();
-                    return false;
-                }
-                return probe.error() != null && probe.error().getCode() == Code.RESOURCE_EXHAUSTED
-                        && probe.error().getDescription().contains("maximum of 2");
+            // Two calls that are surely being served: an open publishing stream, and a
+            // subscription that has received an event from it.
+            CompletableFuture<Status> answer = new CompletableFuture<>();
+            StreamObserver<EncapsulatedEvent> publisher = ProtobusServiceGrpc.newStub(channel)
+                    .publish(ProtobusServerTest.observer(answer));
+            Subscriber subscriber = subscribe(channel, request(0, "a"));
+            // The subscription takes its place asynchronously: publish until it has seen an event.
+            AtomicLong sequence = new AtomicLong();
+            await().atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ofMillis(100)).until(() -> {
+                publisher.onNext(event("a", sequence.getAndIncrement(), 8));
+                return !subscriber.events.isEmpty() || subscriber.error() != null;
             });
+            assertThat(subscriber.error()).isNull();
+
+            Subscriber refused = subscribe(channel, request(0, "c"));
+            await().until(() -> refused.error() != null);
+            assertThat(refused.error().getCode()).isEqualTo(Code.RESOURCE_EXHAUSTED);
+            assertThat(refused.error().getDescription()).contains("maximum of 2", "--max-threads");
             assertStatus(() -> publish(channel, List.of(event("x", 0, 8))), Code.RESOURCE_EXHAUSTED, "--max-threads");
-            one.cancel();
-            await().until(() -> catchThrowable(() -> publish(channel, List.of(event("a", 0, 8)))) == null);
-            two.cancel();
+
+            publisher.onCompleted();
+            assertThat(answer.get(30, TimeUnit.SECONDS).getCode()).isZero();
+            await().until(() -> catchThrowable(() -> publish(channel, List.of(event("a", 1_000, 8)))) == null);
+            subscriber.cancel();
         }
     }
 
