@@ -39,7 +39,18 @@ public final class Tailbus implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int status;
+        try {
+            status = run(args);
+        } catch (Throwable fatal) {
+            // picocli passes Errors (out of memory, a broken installation) through: still one line.
+            System.err.println("tailbus: fatal: " + fatal);
+            if (System.getenv("TAILBUS_DEBUG") != null) {
+                fatal.printStackTrace();
+            }
+            status = FAILURE;
+        }
+        System.exit(status);
     }
 
     /** Runs the command line and returns its exit status; never throws. */

@@ -19,11 +19,14 @@ import java.time.Duration;
 public record BusConfig(BusPaths paths, int blockSize, Duration sleepInterval, boolean lossless, boolean fileMonitoring,
         Chunking chunking) {
     public static final int DEFAULT_BLOCK_SIZE = 4096;
+    /** The largest chunk: both sides hold a few chunk-sized buffers in memory. */
+    public static final int MAX_BLOCK_SIZE = 256 * 1024 * 1024;
     public static final Duration DEFAULT_SLEEP_INTERVAL = Duration.ofMillis(100);
 
     public BusConfig {
-        if (blockSize < 1) {
-            throw new FilebusException(Kind.BAD_INPUT, paths.data(), "--block-size must be at least 1, not " + blockSize);
+        if (blockSize < 1 || blockSize > MAX_BLOCK_SIZE) {
+            throw new FilebusException(Kind.BAD_INPUT, paths.data(),
+                    "--block-size must be between 1 and " + MAX_BLOCK_SIZE + " bytes, not " + blockSize);
         }
         if (sleepInterval.isNegative() || sleepInterval.isZero()) {
             throw new FilebusException(Kind.BAD_INPUT, paths.data(),

@@ -82,7 +82,13 @@ public final class Producer {
                 }
             }
         } catch (IOException e) {
-            pieces.offer(e);
+            try {
+                // put, not offer: the failure must reach the writing thread even when the queue
+                // is full because a lossless bus is waiting for a consumer.
+                pieces.put(e);
+            } catch (InterruptedException ended) {
+                // The producer is ending anyway.
+            }
         } catch (InterruptedException e) {
             // The producer is ending.
         }

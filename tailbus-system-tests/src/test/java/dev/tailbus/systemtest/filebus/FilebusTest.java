@@ -168,24 +168,39 @@ class FilebusTest {
     }
 
     @Test
-    void shouldEndQuietlyWhenItsOutputCloses() throws Exception {
+    void shouldEndQuietlyWhenItsOutputClosesAndLeaveTheUndeliveredChunkOnTheBus() throws Exception {
         Path bus = folder.resolve("bus");
         Path errors = folder.resolve("consumer.err");
-        Path input = folder.resolve("input.bin");
-        Files.write(input, new byte[4 * 1024 * 1024]);
+        byte[] bytes = new byte[4 * 1024 * 1024];
+        new Random(3).nextBytes(bytes);
+        Path input = Files.write(folder.resolve("input.bin"), bytes);
         Process pipeline = start(new ProcessBuilder("bash", "-c",
-                "\"$0\" --lossless --filename \"$1\" consumer 2>\"$2\" | head -c 10",
+                "\"$0\" --lossless --filename \"$1\" consumer 2>\"$2\" | head -c 10 >/dev/null; echo ${PIPESTATUS[0]}",
                 Launcher.home().resolve("bin/filebus").toString(), bus.toString(), errors.toString()));
-        CompletableFuture<byte[]> output = Launcher.drain(pipeline.getInputStream());
+        CompletableFuture<byte[]> status = Launcher.drain(pipeline.getInputStream());
         Process producer = start(filebus("--lossless", "--filename", bus.toString(), "producer")
                 .redirectInput(input.toFile()));
 
         awaitExit(pipeline, 0);
-        assertThat(output.get()).hasSize(10);
+        assertThat(new String(status.get(), StandardCharsets.UTF_8).trim()).isEqualTo("141");
         assertThat(errors).isEmptyFile();
-        // The chunk the consumer could not deliver stays on the bus for another consumer.
-        assertThat(bus).exists();
-        producer.destroy();
+        // The producer waits for a consumer to take the chunk that could not be delivered: it is
+        // still on the bus, whole, and is one of the input's blocks.
+        await().atMost(LIMIT).until(() -> Files.exists(bus));
+        assertThat(producer.isAlive()).isTrue();
+        byte[] left = Files.readAllBytes(bus);
+        assertThat(left).hasSize(4096);
+        int block = indexOfBlock(bytes, left);
+        assertThat(block).as("the chunk left on the bus is a block of the input").isNotNegative();
+    }
+
+    private static int indexOfBlock(byte[] input, byte[] chunk) {
+        for (int offset = 0; offset + chunk.length <= input.length; offset += chunk.length) {
+            if (java.util.Arrays.equals(input, offset, offset + chunk.length, chunk, 0, chunk.length)) {
+                return offset / chunk.length;
+            }
+        }
+        return -1;
     }
 
     @Test

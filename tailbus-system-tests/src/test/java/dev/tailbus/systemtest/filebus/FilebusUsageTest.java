@@ -78,8 +78,8 @@ class FilebusUsageTest {
     }
 
     @Test
-    void shouldRefuseABlockSizeOfZeroOrLess() throws Exception {
-        for (String size : new String[] {"0", "-4"}) {
+    void shouldRefuseABlockSizeOfZeroOrLessOrTooLarge() throws Exception {
+        for (String size : new String[] {"0", "-4", "2000000000"}) {
             assertRefused(filebus("--block-size", size, "--filename", folder.resolve("bus").toString(), "producer"), 2,
                     "--block-size");
         }
