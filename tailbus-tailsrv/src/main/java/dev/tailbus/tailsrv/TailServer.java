@@ -60,7 +60,10 @@ public final class TailServer implements AutoCloseable {
                 ServerSocketChannel listener = bind(config, file);
                 opened.add(listener);
                 listener.configureBlocking(false);
-                listeners.put(new WatchedFile(file), listener);
+                WatchedFile watched = new WatchedFile(file);
+                // Closed with the rest if the start fails after prepare() opened the file.
+                opened.add(watched);
+                listeners.put(watched, listener);
                 ports.put(file, ((InetSocketAddress) listener.getLocalAddress()).getPort());
             }
             FileWatcher watcher = FileWatcher.open(selecting.descriptor(), selector::wakeup);
