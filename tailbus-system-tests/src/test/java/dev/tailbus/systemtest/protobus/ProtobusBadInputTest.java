@@ -9,9 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Timestamp;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.protobus.proto.SubscriptionOptions;
+import dev.tailbus.protobus.proto.SubscriptionRequest;
 import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.protobus.ProtobusClients.Subscriber;
 import io.grpc.ManagedChannel;
@@ -51,6 +54,14 @@ class ProtobusBadInputTest {
             await().until(negative.done::isDone);
             assertThat(negative.error().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
             assertThat(negative.error().getDescription()).contains("history_depth must not be negative");
+
+            // A since_time past 9999-12-31 (its nanoseconds would overflow a long).
+            Subscriber farFuture = subscribe(channel, SubscriptionRequest.newBuilder().addTopics("ok")
+                    .setOptions(SubscriptionOptions.newBuilder().setSinceTime(
+                            Timestamp.newBuilder().setSeconds(253_402_300_800L))).build());
+            await().until(farFuture.done::isDone);
+            assertThat(farFuture.error().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
+            assertThat(farFuture.error().getDescription()).contains("since_time", "9999-12-31");
 
             assertStatus(() -> publish(channel, List.of(event("", 0, 8))), Code.INVALID_ARGUMENT, "empty");
             assertStatus(() -> publish(channel, List.of(event("../escape", 0, 8))), Code.INVALID_ARGUMENT, "'..'");
