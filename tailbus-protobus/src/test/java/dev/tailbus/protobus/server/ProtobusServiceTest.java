@@ -111,6 +111,26 @@ class ProtobusServiceTest {
         assertThat(future.error()).isNull();
     }
 
+    @Test
+    void shouldEndAndForgetASubscriptionWhoseStartCannotReadTheLog() {
+        append("a", "stored");
+        append("b", "stored");
+        append("b", "stored again");
+        log.close(); // every read of the log fails from now on
+        List<SubscriptionRequest> needingTheLog = List.of(
+                since(time(0, 0), "a"),
+                SubscriptionRequest.newBuilder().addTopics("a").addTopics("b")
+                        .setOptions(SubscriptionOptions.newBuilder().setHistoryDepth(1)).build());
+        for (SubscriptionRequest request : needingTheLog) {
+            Collector sub = subscribe(request);
+            Status status = sub.awaitError();
+            assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(status.getDescription()).contains("cannot start the subscription", "closed");
+            // left the registry before the client heard: no events queued for it, no wake-ups
+            assertThat(registry.subscriptions()).isEmpty();
+        }
+    }
+
     private void append(String topic, String text) {
         EncapsulatedEvent e = EncapsulatedEvent.newBuilder().setTopic(topic)
                 .setPayload(Any.pack(BytesValue.of(ByteString.copyFromUtf8(text)))).build();
