@@ -3,6 +3,7 @@ package dev.tailbus.systemtest.protobus;
 import dev.tailbus.systemtest.ProtobusServerProcess;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.event;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.publish;
+import static dev.tailbus.systemtest.protobus.ProtobusClients.publishBatch;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.request;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,6 +72,9 @@ class ProtobusBadInputTest {
             // Events before a bad one in the same stream are kept; the bad one and later are not.
             assertStatus(() -> publish(channel, List.of(event("mixed", 0, 8), event("mixed", 1, 8),
                     event("../x", 2, 8), event("mixed", 3, 8))), Code.INVALID_ARGUMENT, "'..'");
+            // The same in one PublishBatch message: the good events before the bad one are kept.
+            assertStatus(() -> publishBatch(channel, List.of(event("batched", 0, 8), event("batched", 1, 8),
+                    event("../y", 2, 8), event("batched", 3, 8))), Code.INVALID_ARGUMENT, "event 2 of the batch");
 
             assertThat(Files.exists(root.resolve("escape.pb"))).isFalse();
             assertThat(Files.exists(store.resolve("big.pb"))).isFalse();
@@ -80,12 +84,20 @@ class ProtobusBadInputTest {
             Subscriber mixed = subscribe(channel, request(10, "mixed"));
             await().until(() -> mixed.events.size() == 2);
             assertThat(mixed.events.stream().map(ProtobusClients::seq).toList()).containsExactly(0L, 1L);
+            Subscriber batched = subscribe(channel, request(10, "batched"));
+            await().until(() -> batched.events.size() == 2);
+            assertThat(batched.events.stream().map(ProtobusClients::seq).toList()).containsExactly(0L, 1L);
+            await().until(() -> Files.exists(store.resolve("batched.pb"))
+                    && ProtobusServerTest.records(store.resolve("batched.pb")).size() == 2);
+            assertThat(ProtobusServerTest.records(store.resolve("batched.pb")).stream().map(ProtobusClients::seq)
+                    .toList()).containsExactly(0L, 1L);
 
             // Still serving.
             assertThat(publish(channel, List.of(event("fine", 1, 8))).getCode()).isZero();
             Subscriber fine = subscribe(channel, request(1, "fine"));
             await().until(() -> fine.events.size() == 1);
             mixed.cancel();
+            batched.cancel();
             fine.cancel();
         }
     }
