@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
  * {@code tailbus subscribe}: the events of the topics matching some patterns, as JSON lines or raw
  * payloads on stdout, through {@link BusSubscriber} (which reconnects if the server restarts).
  * Ends with exit 0 after {@code --count} events, 130 on Ctrl-C (SIGINT or SIGTERM), 141 quietly
- * when stdout is closed (as {@code | head -1} does).
+ * when stdout is closed (as {@code | head -1} does), 1 with one line on stderr when stdout fails
+ * otherwise (a full disk).
  */
 @Command(name = "subscribe",
         mixinStandardHelpOptions = true,
@@ -138,7 +139,10 @@ public final class SubscribeCommand implements Callable<Integer> {
             }
             out.flush();
         } catch (IOException e) {
-            return BROKEN_PIPE; // stdout closed: the reader has what it wanted
+            if (isClosedPipe(e)) {
+                return BROKEN_PIPE; // stdout closed: the reader has what it wanted
+            }
+            throw new ProtobusException(Kind.IO, "cannot write to stdout: " + describe(e), e);
         } catch (RuntimeException e) {
             // the subscription failed: what came before it is printed, then the one-line error
             try {
@@ -149,6 +153,20 @@ public final class SubscribeCommand implements Callable<Integer> {
             throw e;
         }
         return interrupted.get() ? INTERRUPTED : 0;
+    }
+
+    /** Whether a write failed because the reader closed stdout (EPIPE), not for any other reason. */
+    static boolean isClosedPipe(IOException e) {
+        String m = e.getMessage();
+        if (m == null) {
+            return false;
+        }
+        String lower = m.toLowerCase(Locale.ROOT);
+        return lower.contains("broken pipe") || lower.contains("stream closed");
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private void write(OutputStream out, BusEvent e, StringBuilder line) throws IOException {

@@ -1,6 +1,7 @@
 package dev.tailbus.protobus.server;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
 import dev.tailbus.core.log.AppendedEvent;
 import dev.tailbus.core.log.EventLog;
 import dev.tailbus.core.log.EventToAppend;
@@ -12,6 +13,7 @@ import dev.tailbus.protobus.proto.SubscriptionRequest;
 import io.grpc.BindableService;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
@@ -30,6 +32,11 @@ import java.util.concurrent.Executor;
  * on the wire nothing differs from the generated service.
  */
 final class ProtobusService implements BindableService {
+    /** The seconds of 0001-01-01T00:00:00Z, the earliest valid protobuf Timestamp. */
+    static final long MIN_TIMESTAMP_SECONDS = -62_135_596_800L;
+    /** The seconds of 9999-12-31T23:59:59Z, the latest valid protobuf Timestamp. */
+    static final long MAX_TIMESTAMP_SECONDS = 253_402_300_799L;
+
     private final EventLog log;
     private final SessionRegistry registry;
     private final EventStamper stamper;
@@ -89,19 +96,42 @@ final class ProtobusService implements BindableService {
         }
         long since = -1;
         if (options.hasSinceTime()) {
-            var t = options.getSinceTime();
-            if (t.getSeconds() < 0 || t.getNanos() < 0 || t.getNanos() > 999_999_999) {
-                response.onError(invalid("since_time must be a valid time at or after the epoch"));
+            try {
+                since = sinceNanos(options.getSinceTime());
+            } catch (StatusRuntimeException e) {
+                response.onError(e);
                 return;
             }
-            since = Math.multiplyExact(t.getSeconds(), 1_000_000_000L) + t.getNanos();
         }
         SubscriptionSession session = new SubscriptionSession((ServerCallStreamObserver<byte[]>) response, batched,
                 filter, this);
         session.start(options.getHistoryDepth(), options.getAfterPosition(), since);
     }
 
-    private static RuntimeException invalid(String message) {
+    /**
+     * A {@code since_time} as nanoseconds since the epoch for the log: any valid protobuf
+     * Timestamp (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z) is accepted; a time
+     * before the epoch is the epoch (every receive time is after it), and one past what a long
+     * holds in nanoseconds (the year 2262) is {@link Long#MAX_VALUE} (no receive time is later).
+     *
+     * @throws StatusRuntimeException INVALID_ARGUMENT for a time outside the Timestamp range
+     */
+    static long sinceNanos(Timestamp t) {
+        if (t.getSeconds() < MIN_TIMESTAMP_SECONDS || t.getSeconds() > MAX_TIMESTAMP_SECONDS
+                || t.getNanos() < 0 || t.getNanos() > 999_999_999) {
+            throw invalid("since_time must be a valid time from 0001-01-01 to 9999-12-31 (nanos 0 to 999999999), "
+                    + "got seconds " + t.getSeconds() + " and nanos " + t.getNanos());
+        }
+        if (t.getSeconds() < 0) {
+            return 0;
+        }
+        if (t.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L) {
+            return Long.MAX_VALUE;
+        }
+        return t.getSeconds() * 1_000_000_000L + t.getNanos();
+    }
+
+    private static StatusRuntimeException invalid(String message) {
         return io.grpc.Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 

@@ -74,26 +74,26 @@ final class PublishSession implements StreamObserver<byte[]> {
     @Override
     public void onNext(byte[] message) {
         long now = service.nowNanos();
-        List<EventToAppend> events;
-        try {
-            events = batched ? stampBatch(message, now) : List.of(service.stamper().stamp(message, now));
-        } catch (StatusRuntimeException e) {
-            fail(e.getStatus());
-            return;
-        }
+        List<EventToAppend> events = new ArrayList<>();
+        Status bad = batched ? stampBatch(message, now, events) : stampOne(message, now, events);
         boolean askForMore;
         synchronized (lock) {
             if (failure != null || ended) {
                 return;
             }
+            // The good events before a bad one are kept, as in a stream of single events.
             pending.addAll(events);
             for (EventToAppend e : events) {
                 pendingBytes += e.event().length;
             }
-            askForMore = pendingBytes < PENDING_LIMIT;
-            if (!askForMore) {
+            askForMore = bad == null && pendingBytes < PENDING_LIMIT;
+            if (bad == null && !askForMore) {
                 owed++;
             }
+        }
+        if (bad != null) {
+            fail(bad);
+            return;
         }
         if (askForMore) {
             response.request(1);
@@ -103,27 +103,44 @@ final class PublishSession implements StreamObserver<byte[]> {
         drainer.wakeHere();
     }
 
-    private List<EventToAppend> stampBatch(byte[] message, long now) {
-        List<EventToAppend> events = new ArrayList<>();
+    /** Stamps one event into {@code into}; returns the status of a bad event, else null. */
+    private Status stampOne(byte[] event, long now, List<EventToAppend> into) {
+        try {
+            into.add(service.stamper().stamp(event, now));
+            return null;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus();
+        }
+    }
+
+    /**
+     * Stamps the events of an {@code EventBatch} into {@code into} in order, up to the first bad
+     * one; returns that one's status (or INVALID_ARGUMENT for a malformed batch), else null.
+     */
+    private Status stampBatch(byte[] message, long now, List<EventToAppend> into) {
+        int index = 0;
         try {
             CodedInputStream in = CodedInputStream.newInstance(message);
             while (true) {
                 int tag = in.readTag();
                 if (tag == 0) {
-                    break;
+                    return null;
                 }
                 if (WireFormat.getTagFieldNumber(tag) == EventBatch.EVENTS_FIELD_NUMBER
                         && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                    events.add(service.stamper().stamp(in.readByteArray(), now));
+                    Status bad = stampOne(in.readByteArray(), now, into);
+                    if (bad != null) {
+                        return bad.withDescription("event " + index + " of the batch: " + bad.getDescription());
+                    }
+                    index++;
                 } else {
                     in.skipField(tag);
                 }
             }
         } catch (IOException e) {
-            throw Status.INVALID_ARGUMENT.withDescription("not a valid EventBatch: " + e.getMessage())
-                    .asRuntimeException();
+            return Status.INVALID_ARGUMENT.withDescription("not a valid EventBatch (after " + index + " events): "
+                    + e.getMessage());
         }
-        return events;
     }
 
     @Override

@@ -70,7 +70,9 @@ final class SubscriptionSession {
     }
 
     /**
-     * Called in the method handler: registers, takes the snapshot and opens the cursor.
+     * Called in the method handler: registers, takes the snapshot and opens the cursor. When the
+     * log cannot be read for that, the session leaves the registry and the call ends with
+     * INVALID_ARGUMENT (bad input) or UNAVAILABLE (the store failed).
      *
      * @param historyDepth  stored events per matching topic before the live ones
      * @param afterPosition resume after this position (0: not set)
@@ -85,6 +87,22 @@ final class SubscriptionSession {
         });
         // Registered before the snapshot: unstored events from now on are queued.
         service.registry().add(this);
+        try {
+            openCursor(historyDepth, afterPosition, sinceNanos);
+        } catch (TailbusException e) {
+            // No drain runs before started is set: finishing here is safe.
+            finish((e.kind() == TailbusException.Kind.BAD_INPUT ? Status.INVALID_ARGUMENT : Status.UNAVAILABLE)
+                    .withDescription("cannot start the subscription: " + e.getMessage()));
+            return;
+        } catch (RuntimeException e) {
+            finish(Status.INTERNAL.withDescription("cannot start the subscription: " + e));
+            return;
+        }
+        started = true;
+        drainer.wake();
+    }
+
+    private void openCursor(int historyDepth, long afterPosition, long sinceNanos) {
         long snapshot = service.registry().visiblePosition();
         if (afterPosition > 0) {
             cursor = afterPosition;
@@ -113,8 +131,6 @@ final class SubscriptionSession {
         } else {
             cursor = snapshot;
         }
-        started = true;
-        drainer.wake();
     }
 
     /**
@@ -313,6 +329,7 @@ final class SubscriptionSession {
         service.registry().remove(this);
         if (reader != null) {
             reader.close();
+            reader = null;
         }
         if (cancelled || status == null) {
             return;

@@ -12,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,6 +180,17 @@ class ClientCommandsTest {
         assertThat(sub.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(sub.exitValue()).isEqualTo(141);
         assertThat(new String(err.get(), StandardCharsets.UTF_8)).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldExitWith1AndOneLineWhenStdoutFailsForAnotherReasonThanAClosedPipe() throws Exception {
+        Path full = Path.of("/dev/full"); // every write fails with ENOSPC
+        Assumptions.assumeTrue(Files.isWritable(full), "/dev/full is needed");
+        assertThat(run("one\n", "publish", "--topic", "full/x", "--address", address).exitStatus()).isZero();
+        Launcher.Result r = Launcher.run(ClientCommands.tailbus("subscribe", "full/", "--history", "1", "--count", "1",
+                "--address", address).redirectOutput(full.toFile()), new byte[0], java.time.Duration.ofSeconds(60));
+        assertThat(r.exitStatus()).isEqualTo(1);
+        assertThat(errorLines(r)).doesNotContain("\n").contains("cannot write to stdout", "No space left on device");
     }
 
     @Test

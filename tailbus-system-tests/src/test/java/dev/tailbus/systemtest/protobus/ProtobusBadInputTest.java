@@ -3,15 +3,19 @@ package dev.tailbus.systemtest.protobus;
 import dev.tailbus.systemtest.ProtobusServerProcess;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.event;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.publish;
+import static dev.tailbus.systemtest.protobus.ProtobusClients.publishBatch;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.request;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Timestamp;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.protobus.proto.SubscriptionOptions;
+import dev.tailbus.protobus.proto.SubscriptionRequest;
 import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.protobus.ProtobusClients.Subscriber;
 import io.grpc.ManagedChannel;
@@ -52,6 +56,14 @@ class ProtobusBadInputTest {
             assertThat(negative.error().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
             assertThat(negative.error().getDescription()).contains("history_depth must not be negative");
 
+            // A since_time past 9999-12-31 (its nanoseconds would overflow a long).
+            Subscriber farFuture = subscribe(channel, SubscriptionRequest.newBuilder().addTopics("ok")
+                    .setOptions(SubscriptionOptions.newBuilder().setSinceTime(
+                            Timestamp.newBuilder().setSeconds(253_402_300_800L))).build());
+            await().until(farFuture.done::isDone);
+            assertThat(farFuture.error().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
+            assertThat(farFuture.error().getDescription()).contains("since_time", "9999-12-31");
+
             assertStatus(() -> publish(channel, List.of(event("", 0, 8))), Code.INVALID_ARGUMENT, "empty");
             assertStatus(() -> publish(channel, List.of(event("../escape", 0, 8))), Code.INVALID_ARGUMENT, "'..'");
             assertStatus(() -> publish(channel, List.of(event("/abs", 0, 8))), Code.INVALID_ARGUMENT, "absolute");
@@ -60,6 +72,9 @@ class ProtobusBadInputTest {
             // Events before a bad one in the same stream are kept; the bad one and later are not.
             assertStatus(() -> publish(channel, List.of(event("mixed", 0, 8), event("mixed", 1, 8),
                     event("../x", 2, 8), event("mixed", 3, 8))), Code.INVALID_ARGUMENT, "'..'");
+            // The same in one PublishBatch message: the good events before the bad one are kept.
+            assertStatus(() -> publishBatch(channel, List.of(event("batched", 0, 8), event("batched", 1, 8),
+                    event("../y", 2, 8), event("batched", 3, 8))), Code.INVALID_ARGUMENT, "event 2 of the batch");
 
             assertThat(Files.exists(root.resolve("escape.pb"))).isFalse();
             assertThat(Files.exists(store.resolve("big.pb"))).isFalse();
@@ -69,12 +84,20 @@ class ProtobusBadInputTest {
             Subscriber mixed = subscribe(channel, request(10, "mixed"));
             await().until(() -> mixed.events.size() == 2);
             assertThat(mixed.events.stream().map(ProtobusClients::seq).toList()).containsExactly(0L, 1L);
+            Subscriber batched = subscribe(channel, request(10, "batched"));
+            await().until(() -> batched.events.size() == 2);
+            assertThat(batched.events.stream().map(ProtobusClients::seq).toList()).containsExactly(0L, 1L);
+            await().until(() -> Files.exists(store.resolve("batched.pb"))
+                    && ProtobusServerTest.records(store.resolve("batched.pb")).size() == 2);
+            assertThat(ProtobusServerTest.records(store.resolve("batched.pb")).stream().map(ProtobusClients::seq)
+                    .toList()).containsExactly(0L, 1L);
 
             // Still serving.
             assertThat(publish(channel, List.of(event("fine", 1, 8))).getCode()).isZero();
             Subscriber fine = subscribe(channel, request(1, "fine"));
             await().until(() -> fine.events.size() == 1);
             mixed.cancel();
+            batched.cancel();
             fine.cancel();
         }
     }

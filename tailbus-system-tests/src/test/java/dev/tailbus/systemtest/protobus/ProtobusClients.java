@@ -5,6 +5,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import com.google.protobuf.Timestamp;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
+import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
 import dev.tailbus.protobus.proto.SubscriptionOptions;
@@ -64,6 +65,16 @@ final class ProtobusClients {
         for (EncapsulatedEvent e : events) {
             stream.onNext(e);
         }
+        stream.onCompleted();
+        return answer.get(60, TimeUnit.SECONDS);
+    }
+
+    /** Publishes {@code events} as one {@code EventBatch} of a PublishBatch call; returns the answer or throws its error. */
+    static Status publishBatch(Channel channel, List<EncapsulatedEvent> events) throws Exception {
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel)
+                .publishBatch(ProtobusServerTest.observer(answer));
+        stream.onNext(EventBatch.newBuilder().addAllEvents(events).build());
         stream.onCompleted();
         return answer.get(60, TimeUnit.SECONDS);
     }
