@@ -5,7 +5,9 @@ import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
 import dev.tailbus.protobus.admin.proto.TopicInfo;
 import dev.tailbus.protobus.client.BusAdmin;
 import dev.tailbus.protobus.server.ListenAddress;
-import java.io.PrintWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,13 +38,13 @@ public final class TopicsCommand implements Callable<Integer> {
     Format format;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         ClientLogging.quiet();
         for (String p : patterns) {
             TopicPatterns.compile(p);
         }
         ListTopicsResponse answer = BusAdmin.listTopics(address, patterns, Duration.ofSeconds(10));
-        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        StringBuilder text = new StringBuilder();
         if (format == Format.json) {
             StringBuilder line = new StringBuilder();
             for (TopicInfo t : answer.getTopicsList()) {
@@ -55,7 +57,7 @@ public final class TopicsCommand implements Callable<Integer> {
                         .append(",\"last_position\":").append(Long.toUnsignedString(t.getLastPosition()))
                         .append(",\"first_time\":\"").append(time(t.getFirstTime())).append('"')
                         .append(",\"last_time\":\"").append(time(t.getLastTime())).append("\"}");
-                out.println(line);
+                text.append(line).append('\n');
             }
         } else {
             List<String[]> rows = new ArrayList<>();
@@ -79,10 +81,20 @@ public final class TopicsCommand implements Callable<Integer> {
                             : i == r.length - 1 ? r[i] : r[i] + " ".repeat(width[i] - r[i].length());
                     line.append(i == 0 ? "" : "  ").append(cell);
                 }
-                out.println(line);
+                text.append(line).append('\n');
             }
         }
-        out.flush();
+        // Written whole and checked: a PrintWriter would swallow a full disk.
+        try {
+            FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
+            stdout.write(text.toString().getBytes(StandardCharsets.UTF_8));
+            stdout.flush();
+        } catch (IOException e) {
+            if (SubscribeCommand.isClosedPipe(e)) {
+                return SubscribeCommand.BROKEN_PIPE;
+            }
+            throw new IOException("cannot write to stdout: " + e.getMessage(), e);
+        }
         return 0;
     }
 
