@@ -79,7 +79,7 @@ class LiveReadersTest {
                     }));
                 }
                 for (Thread t : writing) {
-                    t.join();
+                    assertThat(t.join(Duration.ofSeconds(60))).as("writer %s ended", t.getName()).isTrue();
                 }
                 assertThat(positions).hasSize(total);
                 assertThat(log.lastPosition()).isEqualTo(total);
@@ -93,7 +93,7 @@ class LiveReadersTest {
             assertThat(seen.get(0)).isSorted().doesNotHaveDuplicates().hasSize(batches * perBatch);
             wakeups.forEach(s -> s.release(1000));
             for (Thread t : threads) {
-                t.join();
+                assertThat(t.join(Duration.ofSeconds(20))).as("reader %s ended", t.getName()).isTrue();
             }
         }
     }
