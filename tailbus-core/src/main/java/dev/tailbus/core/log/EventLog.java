@@ -230,7 +230,9 @@ public final class EventLog implements Closeable {
             loaded.put(e.getKey(), writers);
         }
         legacy.sort(Comparator.naturalOrder());
-        long next = max + 1;
+        // positions up to the reservation may already be out (events of unstored topics): never again
+        reserved = readReserved();
+        long next = Math.max(max, reserved) + 1;
         for (Path file : legacy) {
             next = SegmentRecovery.migrate(file, next);
             String prefix = SegmentFiles.prefixOf(root, file);
@@ -270,7 +272,6 @@ public final class EventLog implements Closeable {
             partitionsByPrefix.put(e.getKey(), p);
         }
         partitions = partitionsByPrefix.values().toArray(new Partition[0]);
-        reserved = readReserved();
         max = Math.max(max, reserved);
         nextPosition = max + 1;
         lastPosition = max;
