@@ -266,6 +266,8 @@ public final class EventLog implements Closeable {
                 s.publish();
                 if (s != last.segment()) {
                     s.release();
+                } else {
+                    s.releaseReaders(); // opened by recovery; readers open them again when they read
                 }
             }
             Partition p = new Partition(root, e.getKey(), segments, last);
@@ -599,7 +601,7 @@ public final class EventLog implements Closeable {
                 while (e >= 0 && have < n) {
                     try {
                         entry.clear();
-                        head.segment().indexChannel().read(entry, IndexEntry.at(e));
+                        head.segment().readIndex(IndexEntry.at(e), entry);
                         long position = entry.getLong(IndexEntry.POSITION);
                         int previous = entry.getInt(IndexEntry.PREVIOUS);
                         if (position <= upTo) {
@@ -611,6 +613,9 @@ public final class EventLog implements Closeable {
                         }
                         e = previous;
                     } catch (IOException ex) {
+                        if (Segment.isInterrupt(ex)) {
+                            throw LogException.interrupted(head.segment().dataPath(), ex);
+                        }
                         if (!Segment.isClosed(ex)) {
                             throw LogException.io("read", head.segment().dataPath(), ex);
                         }
