@@ -513,7 +513,7 @@ public final class EventLog implements Closeable {
                 + "; the store takes no more appends: close it and open it again to recover", at, null, e);
         if (failure == null) {
             failure = failed;
-            LOG.log(Level.ERROR, failed.getMessage(), e);
+            LOG.log(Level.ERROR, failed.getMessage());
         }
         return failed;
     }

@@ -8,9 +8,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A write that fails (simulated by closing the writer's channel of a live segment under it, as a
@@ -32,6 +33,29 @@ class AppendFailureTest {
 
     private static List<Long> positions(LogReader reader) {
         return EventLogTest.drain(reader).stream().map(StoredEvent::position).toList();
+    }
+
+    @Test
+    void shouldWriteNothingMoreThroughASegmentWriterWhoseWriteFailed() throws Exception {
+        Segment segment = Segment.open(root.resolve("w.pb"), true);
+        try {
+            segment.indexChannel().write(IndexEntry.header(), 0);
+            SegmentWriter writer = new SegmentWriter(segment);
+            writer.append("w", 1, 1, EventLogTest.event("w", 1, "one").event());
+            writer.flush();
+            writer.append("w", 2, 2, EventLogTest.event("w", 2, "two").event());
+            segment.dataChannel().close();
+            assertThatThrownBy(writer::flush).isInstanceOf(java.nio.channels.ClosedChannelException.class);
+            // the buffers' state is unknown after a failed write: the writer refuses to go on
+            assertThatThrownBy(() -> writer.append("w", 3, 3, EventLogTest.event("w", 3, "three").event()))
+                    .isInstanceOf(java.io.IOException.class).hasMessageContaining("an earlier write to");
+            assertThatThrownBy(writer::flush).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("an earlier write to");
+        } finally {
+            segment.close();
+        }
+        // only the record written before the failure is in the file
+        assertThat(ReferenceCompatibilityTest.readReferenceFormat(root.resolve("w.pb"))).hasSize(1);
     }
 
     @ParameterizedTest(name = "{0} channel, flush {1}")
