@@ -38,6 +38,10 @@ import java.util.stream.Stream;
  * busy queues its batch, and whichever caller takes the lock next writes every queued batch and,
  * with {@link FlushPolicy#BATCH}, forces them with one fsync (group commit). Readers run on any
  * thread without the lock and see a batch only when it is wholly visible.
+ *
+ * <p>Design note: a write or fsync that fails leaves the files in a state the log cannot trust
+ * (part of a batch may be on disk, part not). The log then fails: that append and every later one
+ * throw, readers keep reading what was visible, and reopening the store recovers every file.
  */
 public final class EventLog implements Closeable {
     private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
@@ -63,6 +67,10 @@ public final class EventLog implements Closeable {
     private volatile long version;
     private long lastRetentionMillis;
     private volatile boolean closed;
+    /** The first failed write; from then on the log takes no appends (see {@link #append}). */
+    private volatile LogException failure;
+    /** The file being written, named when a write fails; under the lock. */
+    private Path writing;
 
     /** One caller's batch waiting for the lock. */
     private static final class Pending {
@@ -230,7 +238,9 @@ public final class EventLog implements Closeable {
             loaded.put(e.getKey(), writers);
         }
         legacy.sort(Comparator.naturalOrder());
-        long next = max + 1;
+        // positions up to the reservation may already be out (events of unstored topics): never again
+        reserved = readReserved();
+        long next = Math.max(max, reserved) + 1;
         for (Path file : legacy) {
             next = SegmentRecovery.migrate(file, next);
             String prefix = SegmentFiles.prefixOf(root, file);
@@ -264,13 +274,14 @@ public final class EventLog implements Closeable {
                 s.publish();
                 if (s != last.segment()) {
                     s.release();
+                } else {
+                    s.releaseReaders(); // opened by recovery; readers open them again when they read
                 }
             }
             Partition p = new Partition(root, e.getKey(), segments, last);
             partitionsByPrefix.put(e.getKey(), p);
         }
         partitions = partitionsByPrefix.values().toArray(new Partition[0]);
-        reserved = readReserved();
         max = Math.max(max, reserved);
         nextPosition = max + 1;
         lastPosition = max;
@@ -356,7 +367,13 @@ public final class EventLog implements Closeable {
      * group-committed across concurrent callers). Readers and listeners see the batch only after
      * that. A batch with an invalid topic is rejected whole, before anything is written.
      *
-     * @throws LogException {@link Kind#BAD_INPUT} for a bad topic, {@link Kind#IO} when writing fails
+     * <p>When writing or forcing fails, this append throws, none of its events is acknowledged
+     * (some may still be found in the files after a reopen), and the log takes no more appends:
+     * every later one throws {@link Kind#UNAVAILABLE}, naming the file and the first failure,
+     * until the store is closed and opened again (which recovers every acknowledged event).
+     *
+     * @throws LogException {@link Kind#BAD_INPUT} for a bad topic, {@link Kind#IO} when writing fails,
+     *                      {@link Kind#UNAVAILABLE} when the log is closed or an earlier write failed
      */
     public List<AppendedEvent> append(List<EventToAppend> batch) {
         for (EventToAppend e : batch) {
@@ -395,7 +412,38 @@ public final class EventLog implements Closeable {
             group.add(p);
         }
         try {
-            ensureOpen();
+            LogException refused = refusal();
+            if (refused != null) {
+                for (Pending p : group) {
+                    p.failure = refused;
+                }
+                return -1;
+            }
+            return writeGroup(group);
+        } finally {
+            for (Pending p : group) {
+                p.done = true;
+            }
+        }
+    }
+
+    /** Why the log takes no appends now (closed, or failed), or null. */
+    private LogException refusal() {
+        if (closed) {
+            return new LogException(Kind.UNAVAILABLE, "the store at " + root + " is closed", root, null, null);
+        }
+        LogException first = failure;
+        if (first != null) {
+            return new LogException(Kind.UNAVAILABLE, "the store at " + root + " takes no more appends since a write to "
+                    + first.path() + " failed (" + first.getCause() + "); close the store and open it again to recover",
+                    first.path(), null, first);
+        }
+        return null;
+    }
+
+    private long writeGroup(List<Pending> group) {
+        writing = null;
+        try {
             long now = config.clock().millis();
             boolean anyWritten = false;
             for (Pending p : group) {
@@ -405,6 +453,10 @@ public final class EventLog implements Closeable {
                 } catch (LogException e) {
                     p.failure = e;
                     continue;
+                } catch (IOException e) {
+                    // a new topic's files could not be made: nothing of this batch is written yet
+                    p.failure = LogException.io("create the files of a new topic in", root, e);
+                    continue;
                 }
                 p.result = write(p.batch, routed, now);
                 anyWritten = true;
@@ -413,10 +465,12 @@ public final class EventLog implements Closeable {
                 return -1;
             }
             for (Partition p : dirty) {
+                writing = p.live().dataPath();
                 p.flush();
             }
             if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
                 for (Partition p : dirty) {
+                    writing = p.live().dataPath();
                     p.force();
                 }
             }
@@ -428,31 +482,40 @@ public final class EventLog implements Closeable {
             if (config.retainAge() != null && now - lastRetentionMillis >= 1000) {
                 lastRetentionMillis = now;
                 for (Partition p : partitions) {
-                    p.retain(config, now);
+                    try {
+                        p.retain(config, now);
+                    } catch (IOException e) {
+                        // the batch is written and visible: a segment left undeleted is retried next open
+                        LOG.log(Level.WARNING, "retention could not delete a segment of " + p + ": " + e.getMessage());
+                    }
                 }
             }
             return lastPosition;
-        } catch (IOException e) {
-            LogException failure = LogException.io("append to", root, e);
+        } catch (IOException | RuntimeException e) {
+            LogException failed = fail(writing, e);
             for (Pending p : group) {
                 if (p.failure == null) {
-                    p.failure = failure;
-                }
-            }
-            dirty.clear();
-            return -1;
-        } catch (RuntimeException e) {
-            for (Pending p : group) {
-                if (p.failure == null) {
-                    p.failure = e;
+                    p.failure = failed;
                 }
             }
             return -1;
-        } finally {
-            for (Pending p : group) {
-                p.done = true;
-            }
         }
+    }
+
+    /**
+     * Notes the first write failure: the log takes no more appends. Buffered, unflushed records
+     * are never written, nor are they visible to readers.
+     */
+    private LogException fail(Path file, Exception e) {
+        Path at = file == null ? root : file;
+        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        LogException failed = new LogException(Kind.IO, "cannot append to " + at + ": " + detail
+                + "; the store takes no more appends: close it and open it again to recover", at, null, e);
+        if (failure == null) {
+            failure = failed;
+            LOG.log(Level.ERROR, failed.getMessage());
+        }
+        return failed;
     }
 
     private List<AppendedEvent> write(List<EventToAppend> batch, Partition[][] routed, long now) throws IOException {
@@ -466,11 +529,13 @@ public final class EventLog implements Closeable {
                 if (!p.dirty) {
                     dirty.add(p);
                 }
+                writing = p.live().dataPath();
                 if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
                     version++;
                 }
             }
             if (targets.length == 0 && position > reserved) {
+                writing = root.resolve(SegmentFiles.RESERVED_NAME);
                 reserve(position + RESERVATION);
             }
             out[i] = new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), stored, targets.length > 0);
@@ -562,9 +627,11 @@ public final class EventLog implements Closeable {
         record Head(Segment segment, int id, int entry, String topic) {
         }
         List<List<Head>> perPartition = new ArrayList<>();
+        long limit;
         lock.lock();
         try {
             ensureOpen();
+            limit = Math.min(upTo, lastPosition);
             for (Partition p : partitions) {
                 if (!p.hasTopic(topics)) {
                     continue;
@@ -573,7 +640,7 @@ public final class EventLog implements Closeable {
                 Segment[] segments = p.segments();
                 for (int s = segments.length - 1; s >= 0; s--) {
                     Segment segment = segments[s];
-                    if (segment.firstPosition() > upTo) {
+                    if (segment.firstPosition() > limit) {
                         continue;
                     }
                     String[] names = segment.topics.names();
@@ -595,13 +662,24 @@ public final class EventLog implements Closeable {
             for (Head head : heads) {
                 int have = taken.getOrDefault(head.topic(), 0);
                 int e = head.entry();
+                // after a failed write the topic's head may be an entry that never reached the
+                // index: search back from the last visible entry instead
+                boolean search = e >= head.segment().count();
+                if (search) {
+                    e = (int) head.segment().count() - 1;
+                }
                 while (e >= 0 && have < n) {
                     try {
                         entry.clear();
-                        head.segment().indexChannel().read(entry, IndexEntry.at(e));
+                        head.segment().readIndex(IndexEntry.at(e), entry);
+                        if (search && entry.getInt(IndexEntry.TOPIC) != head.id()) {
+                            e--;
+                            continue;
+                        }
+                        search = false;
                         long position = entry.getLong(IndexEntry.POSITION);
                         int previous = entry.getInt(IndexEntry.PREVIOUS);
-                        if (position <= upTo) {
+                        if (position <= limit) {
                             StoredEvent event = readEntry(head.segment(), entry, head.topic());
                             if (event != null) {
                                 found.put(position, event);
@@ -610,6 +688,9 @@ public final class EventLog implements Closeable {
                         }
                         e = previous;
                     } catch (IOException ex) {
+                        if (Segment.isInterrupt(ex)) {
+                            throw LogException.interrupted(head.segment().dataPath(), ex);
+                        }
                         if (!Segment.isClosed(ex)) {
                             throw LogException.io("read", head.segment().dataPath(), ex);
                         }
@@ -746,7 +827,8 @@ public final class EventLog implements Closeable {
                     p.live().force();
                 } catch (IOException e) {
                     if (!Segment.isClosed(e)) {
-                        LOG.log(Level.WARNING, "cannot force " + p.live().dataPath() + ": " + e.getMessage());
+                        // acknowledged events may not be on disk: take no more appends
+                        fail(p.live().dataPath(), e);
                     }
                 }
             }
@@ -768,20 +850,26 @@ public final class EventLog implements Closeable {
                 return;
             }
             closed = true;
-            LogException failure = null;
+            LogException thrown = null;
             Partition[] all = partitions;
             for (int i = all.length - 1; i >= 0; i--) {
                 try {
-                    if (config.flush().mode() != FlushPolicy.Mode.NONE) {
-                        all[i].force();
+                    try {
+                        if (config.flush().mode() != FlushPolicy.Mode.NONE) {
+                            all[i].force();
+                        }
+                    } finally {
+                        all[i].close();
                     }
-                    all[i].close();
                 } catch (IOException e) {
                     LogException wrapped = LogException.io("close", root.resolve(all[i].prefix), e);
-                    if (failure == null) {
-                        failure = wrapped;
+                    if (failure != null) {
+                        // a write failed before: already reported to every appender, recovered at the next open
+                        LOG.log(Level.WARNING, wrapped.getMessage());
+                    } else if (thrown == null) {
+                        thrown = wrapped;
                     } else {
-                        failure.addSuppressed(wrapped);
+                        thrown.addSuppressed(wrapped);
                     }
                 }
             }
@@ -789,17 +877,17 @@ public final class EventLog implements Closeable {
                 lockFile.close();
             } catch (IOException e) {
                 LogException wrapped = LogException.io("unlock", lockFile.path(), e);
-                if (failure == null) {
-                    failure = wrapped;
+                if (thrown == null) {
+                    thrown = wrapped;
                 } else {
-                    failure.addSuppressed(wrapped);
+                    thrown.addSuppressed(wrapped);
                 }
             }
             if (flusher != null) {
                 java.util.concurrent.locks.LockSupport.unpark(flusher);
             }
-            if (failure != null) {
-                throw failure;
+            if (thrown != null) {
+                throw thrown;
             }
         } finally {
             lock.unlock();

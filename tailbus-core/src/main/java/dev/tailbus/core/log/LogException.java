@@ -35,6 +35,11 @@ public final class LogException extends TailbusException {
         return new LogException(Kind.IO, "cannot " + what + " " + path + ": " + detail, path, null, cause);
     }
 
+    /** A read of {@code path} ended because the reading thread was interrupted. */
+    static LogException interrupted(Path path, IOException cause) {
+        return new LogException(Kind.IO, "interrupted while reading " + path, path, null, cause);
+    }
+
     /** Stored bytes at {@code offset} of {@code path} that fail their checks. */
     static LogException corrupt(Path path, long offset, String why) {
         return new LogException(Kind.CORRUPT, "corrupt record in " + path + " at offset " + offset + ": " + why,

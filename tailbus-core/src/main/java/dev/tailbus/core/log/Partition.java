@@ -66,13 +66,18 @@ final class Partition {
         boolean newFolders = !Files.exists(created);
         Files.createDirectories(file.getParent());
         Segment live = Segment.open(file, true);
-        live.indexChannel().write(IndexEntry.header(), 0);
-        // force every folder that got a new entry: the segment's, and each new folder's parent
-        for (Path folder = file.getParent(); folder != null && folder.startsWith(root); folder = folder.getParent()) {
-            Durable.forceFolder(folder);
-            if (!newFolders || folder.equals(created.getParent())) {
-                break;
+        try {
+            live.indexChannel().write(IndexEntry.header(), 0);
+            // force every folder that got a new entry: the segment's, and each new folder's parent
+            for (Path folder = file.getParent(); folder != null && folder.startsWith(root); folder = folder.getParent()) {
+                Durable.forceFolder(folder);
+                if (!newFolders || folder.equals(created.getParent())) {
+                    break;
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            live.close();
+            throw e;
         }
         return new Partition(root, prefix, new Segment[] {live}, new SegmentWriter(live));
     }

@@ -69,6 +69,9 @@ final class PartitionCursor {
             }
             entry = lo;
         } catch (IOException e) {
+            if (Segment.isInterrupt(e)) {
+                throw LogException.interrupted(segment.dataPath(), e);
+            }
             entry = 0;
         }
     }
@@ -115,6 +118,9 @@ final class PartitionCursor {
                 peeked = new StoredEvent(position, segment.topics.names()[id], time, body);
                 return peeked;
             } catch (IOException e) {
+                if (Segment.isInterrupt(e)) {
+                    throw LogException.interrupted(segment.dataPath(), e);
+                }
                 if (Segment.isClosed(e) && !segment.isGone()) {
                     continue; // released after a rotation: the next read opens it again
                 }
@@ -185,12 +191,7 @@ final class PartitionCursor {
             int want = (int) Math.min(ENTRY_CHUNK, visible - n);
             entries.clear();
             entries.limit(want * IndexEntry.SIZE);
-            long at = IndexEntry.at(n);
-            while (entries.hasRemaining()) {
-                if (segment.indexChannel().read(entries, at + entries.position()) < 0) {
-                    break;
-                }
-            }
+            segment.readIndex(IndexEntry.at(n), entries);
             entriesHeld = entries.position() / IndexEntry.SIZE;
             entriesFrom = n;
             if (entriesHeld == 0) {

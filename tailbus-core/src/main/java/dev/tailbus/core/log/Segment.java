@@ -5,6 +5,7 @@ import dev.tailbus.core.fs.Durable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -22,9 +23,13 @@ import java.nio.file.StandardOpenOption;
  *   +----------------+-----------------------------------------------+
  * </pre>
  *
- * <p>Design note: a closed (rotated) segment gives up its two file descriptors after the log
- * opens ({@link #release()}) and opens them again, read-only, on the first read, so that a store
- * with many old segments does not hold a descriptor for each.
+ * <p>Design note: readers never use the writer's channels. Reads go through a second pair of
+ * read-only channels, opened on the first read and opened again when found closed: a reader
+ * thread that is interrupted makes the JDK close the channel it reads through
+ * ({@link java.nio.channels.ClosedByInterruptException}), which must not stop the writer, and
+ * other readers then simply read through a fresh channel. A closed (rotated) segment gives up its
+ * file descriptors after the log opens ({@link #release()}) and opens its read channels again on
+ * the first read, so that a store with many old segments does not hold a descriptor for each.
  *
  * <p>Threading: {@link #count()}, {@link #firstPosition()} and the read methods are safe on any
  * thread; everything else is called under the log's lock. Readers see only the first
@@ -33,8 +38,12 @@ import java.nio.file.StandardOpenOption;
  */
 final class Segment {
     private volatile Path dataPath;
+    /** The writer's channels: null once released or closed. Readers never use them. */
     private volatile FileChannel data;
     private volatile FileChannel index;
+    /** The readers' channels, read-only: opened on demand, replaced when closed. */
+    private volatile FileChannel readData;
+    private volatile FileChannel readIndex;
     private boolean closed;
     final TopicTable topics = new TopicTable();
 
@@ -86,41 +95,69 @@ final class Segment {
         return SegmentFiles.index(dataPath);
     }
 
+    /** The writer's data channel (writer and recovery only); fails as closed once released. */
     FileChannel dataChannel() throws IOException {
         FileChannel c = data;
-        return c != null ? c : reopen().data;
+        if (c == null) {
+            throw new ClosedChannelException();
+        }
+        return c;
     }
 
+    /** The writer's index channel (writer and recovery only); fails as closed once released. */
     FileChannel indexChannel() throws IOException {
         FileChannel c = index;
-        return c != null ? c : reopen().index;
+        if (c == null) {
+            throw new ClosedChannelException();
+        }
+        return c;
     }
 
-    /** Opens a released segment's files again, read-only; fails as closed once closed or deleted. */
-    private synchronized Segment reopen() throws IOException {
+    /** A readers' channel, opened (again) when missing or closed; fails as closed once closed for good. */
+    private FileChannel reader(boolean ofIndex) throws IOException {
+        FileChannel c = ofIndex ? readIndex : readData;
+        return c != null && c.isOpen() ? c : openReader(ofIndex);
+    }
+
+    private synchronized FileChannel openReader(boolean ofIndex) throws IOException {
         if (closed) {
-            throw new java.nio.channels.ClosedChannelException();
+            throw new ClosedChannelException();
         }
-        if (data == null || index == null) {
-            FileChannel d = FileChannel.open(dataPath, StandardOpenOption.READ);
-            try {
-                index = FileChannel.open(indexPath(), StandardOpenOption.READ);
-            } catch (IOException e) {
-                d.close();
-                throw e;
+        FileChannel c = ofIndex ? readIndex : readData;
+        if (c == null || !c.isOpen()) {
+            c = FileChannel.open(ofIndex ? indexPath() : dataPath, StandardOpenOption.READ);
+            if (ofIndex) {
+                readIndex = c;
+            } else {
+                readData = c;
             }
-            data = d;
         }
-        return this;
+        return c;
     }
 
-    /** Closes the files of a segment no one writes to; the next read opens them again. */
+    /**
+     * Closes the files of a segment no one writes to any more: the writer's for good, the readers'
+     * until the next read opens them again.
+     */
     synchronized void release() throws IOException {
         FileChannel d = data;
         FileChannel i = index;
+        FileChannel rd = readData;
+        FileChannel ri = readIndex;
         data = null;
         index = null;
-        Closeables.closeAll(i, d);
+        readData = null;
+        readIndex = null;
+        Closeables.closeAll(ri, rd, i, d);
+    }
+
+    /** Closes the readers' channels (the next read opens them again), e.g. once recovery is done. */
+    synchronized void releaseReaders() throws IOException {
+        FileChannel rd = readData;
+        FileChannel ri = readIndex;
+        readData = null;
+        readIndex = null;
+        Closeables.closeAll(ri, rd);
     }
 
     /** Entries visible to readers. */
@@ -153,25 +190,30 @@ final class Segment {
     /** Reads index entries from {@code entry} into {@code dst} (little-endian); returns whole entries read. */
     int readEntries(long entry, ByteBuffer dst) throws IOException {
         dst.clear();
-        long at = IndexEntry.at(entry);
+        readIndex(IndexEntry.at(entry), dst);
+        dst.flip();
+        return dst.remaining() / IndexEntry.SIZE;
+    }
+
+    /**
+     * Reads index bytes at {@code at} into {@code dst} from its position until it is full or the
+     * file ends; returns the bytes read.
+     */
+    int readIndex(long at, ByteBuffer dst) throws IOException {
+        int start = dst.position();
         while (dst.hasRemaining()) {
-            int n = indexChannel().read(dst, at + dst.position());
-            if (n < 0) {
+            if (reader(true).read(dst, at + dst.position() - start) < 0) {
                 break;
             }
         }
-        dst.flip();
-        return dst.remaining() / IndexEntry.SIZE;
+        return dst.position() - start;
     }
 
     /** One index entry's 8-byte field. */
     long entryLong(long entry, int field, ByteBuffer scratch8) throws IOException {
         scratch8.clear();
-        long at = IndexEntry.at(entry) + field;
-        while (scratch8.hasRemaining()) {
-            if (indexChannel().read(scratch8, at + scratch8.position()) < 0) {
-                throw new IOException("index " + indexPath() + " ends before entry " + entry);
-            }
+        if (readIndex(IndexEntry.at(entry) + field, scratch8) < 8) {
+            throw new IOException("index " + indexPath() + " ends before entry " + entry);
         }
         return scratch8.getLong(0);
     }
@@ -180,7 +222,7 @@ final class Segment {
     int readData(long offset, ByteBuffer dst) throws IOException {
         int start = dst.position();
         while (dst.hasRemaining()) {
-            int n = dataChannel().read(dst, offset + dst.position() - start);
+            int n = reader(false).read(dst, offset + dst.position() - start);
             if (n < 0) {
                 break;
             }
@@ -189,7 +231,7 @@ final class Segment {
     }
 
     /** Renames the segment and its index (already flushed) to {@code target}, durably. */
-    void renameTo(Path target) throws IOException {
+    synchronized void renameTo(Path target) throws IOException {
         Path oldIndex = indexPath();
         Durable.move(oldIndex, SegmentFiles.index(target));
         Durable.move(dataPath, target);
@@ -223,15 +265,17 @@ final class Segment {
     /** Closes both files for good (reads then fail as closed). Idempotent. */
     synchronized void close() throws IOException {
         closed = true;
-        FileChannel d = data;
-        FileChannel i = index;
-        data = null;
-        index = null;
-        Closeables.closeAll(i, d);
+        release();
     }
 
+    /** Whether a read failed because its channel was closed (released, deleted, or by an interrupt). */
     static boolean isClosed(IOException e) {
         return e instanceof ClosedChannelException;
+    }
+
+    /** Whether a read failed because the reading thread was interrupted: end the read, never retry. */
+    static boolean isInterrupt(IOException e) {
+        return e instanceof ClosedByInterruptException;
     }
 
     static ByteBuffer littleEndian(int capacity) {

@@ -10,6 +10,11 @@ import java.util.zip.CRC32C;
  * operating system once per batch ({@link #flush()}), so that appending costs no system call
  * per event.
  *
+ * <p>A write that fails leaves the file and the buffers in an unknown state (part of a buffer
+ * may be on disk): the writer is then broken, and every later {@link #append} or {@link #flush}
+ * fails without writing, so that nothing is ever written after a gap or from a half-written buffer.
+ * Reopening the store recovers the file.
+ *
  * <p>Called only under the log's lock.
  */
 final class SegmentWriter {
@@ -22,6 +27,8 @@ final class SegmentWriter {
     private final CRC32C crc = new CRC32C();
     private long dataWritten;
     private long indexWritten;
+    /** The first write failure, after which the writer writes nothing more. */
+    private IOException broken;
 
     SegmentWriter(Segment segment) {
         this.segment = segment;
@@ -38,6 +45,7 @@ final class SegmentWriter {
      * returns whether the topic is new to the segment.
      */
     boolean append(String topic, long position, long time, byte[] stored) throws IOException {
+        checkNotBroken();
         int length = stored.length;
         long offset = segment.dataEnd;
         if (dataBuffer.remaining() < 4 + length) {
@@ -83,6 +91,7 @@ final class SegmentWriter {
 
     /** Writes both buffers to the operating system: data first, then the index entries. */
     void flush() throws IOException {
+        checkNotBroken();
         flushData();
         flushIndex();
     }
@@ -107,10 +116,25 @@ final class SegmentWriter {
         }
     }
 
-    private static void write(FileChannel channel, ByteBuffer buffer, long at) throws IOException {
-        long position = at;
-        while (buffer.hasRemaining()) {
-            position += channel.write(buffer, position);
+    private void checkNotBroken() throws IOException {
+        if (broken != null) {
+            throw new IOException("an earlier write to " + segment.dataPath() + " failed: "
+                    + (broken.getMessage() == null ? broken.getClass().getSimpleName() : broken.getMessage()), broken);
+        }
+    }
+
+    private void write(FileChannel channel, ByteBuffer buffer, long at) throws IOException {
+        try {
+            long position = at;
+            while (buffer.hasRemaining()) {
+                position += channel.write(buffer, position);
+            }
+        } catch (IOException e) {
+            broken = e;
+            throw e;
+        } catch (RuntimeException e) {
+            broken = new IOException(e.toString(), e);
+            throw e;
         }
     }
 }

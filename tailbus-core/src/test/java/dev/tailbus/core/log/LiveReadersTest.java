@@ -79,7 +79,7 @@ class LiveReadersTest {
                     }));
                 }
                 for (Thread t : writing) {
-                    t.join();
+                    assertThat(t.join(Duration.ofSeconds(60))).as("writer %s ended", t.getName()).isTrue();
                 }
                 assertThat(positions).hasSize(total);
                 assertThat(log.lastPosition()).isEqualTo(total);
@@ -93,8 +93,62 @@ class LiveReadersTest {
             assertThat(seen.get(0)).isSorted().doesNotHaveDuplicates().hasSize(batches * perBatch);
             wakeups.forEach(s -> s.release(1000));
             for (Thread t : threads) {
-                t.join();
+                assertThat(t.join(Duration.ofSeconds(20))).as("reader %s ended", t.getName()).isTrue();
             }
+        }
+    }
+
+    /** Waits (bounded) for {@code thread} to end; returns what it threw, or null. */
+    private static Throwable endOf(Thread thread, AtomicReference<Throwable> thrown) throws InterruptedException {
+        assertThat(thread.join(Duration.ofSeconds(10))).as("the interrupted reader ended").isTrue();
+        return thrown.get();
+    }
+
+    @Test
+    void shouldEndAnInterruptedReadWithAnErrorWhileTheLogKeepsAppendingAndOtherReadersRead() throws Exception {
+        try (EventLog log = EventLog.open(LogConfig.of(root))) {
+            List<EventToAppend> batch = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                batch.add(EventLogTest.event("t", i, "e" + i));
+            }
+            log.append(batch);
+            // a thread reading the whole topic again and again is interrupted while it reads
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            CountDownLatch reading = new CountDownLatch(1);
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    while (true) {
+                        try (LogReader r = log.readAfter(t -> true, 0)) {
+                            assertThat(EventLogTest.drain(r)).hasSize(200);
+                        }
+                        reading.countDown();
+                    }
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            assertThat(reading.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            reader.interrupt();
+            assertThat(endOf(reader, thrown)).isInstanceOf(LogException.class).hasMessageContaining("interrupted");
+            // so is a thread looking up the last events of a topic
+            AtomicReference<Throwable> thrownByLookup = new AtomicReference<>();
+            Thread lookup = Thread.ofPlatform().start(() -> {
+                Thread.currentThread().interrupt();
+                try {
+                    log.lastPerTopic(t -> true, 5, Long.MAX_VALUE);
+                } catch (Throwable t) {
+                    thrownByLookup.set(t);
+                }
+            });
+            assertThat(endOf(lookup, thrownByLookup)).isInstanceOf(LogException.class)
+                    .hasMessageContaining("interrupted");
+            // the writer's files were not closed by the interrupts: the same partition takes appends
+            assertThat(log.append(List.of(EventLogTest.event("t", 500, "after"))).get(0).position()).isEqualTo(201);
+            // and another reader reads everything, the new event included
+            assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)
+                    .hasSize(201).isSorted().doesNotHaveDuplicates().endsWith(201L);
+            assertThat(log.lastPerTopic(t -> true, 2, Long.MAX_VALUE)).extracting(StoredEvent::position)
+                    .containsExactly(200L, 201L);
         }
     }
 

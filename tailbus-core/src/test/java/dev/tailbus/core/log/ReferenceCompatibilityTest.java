@@ -100,6 +100,28 @@ class ReferenceCompatibilityTest {
     }
 
     @Test
+    void shouldNumberReferenceFilesAfterPositionsAlreadyGivenToUnstoredTopics() throws IOException {
+        long unstored;
+        try (EventLog log = EventLog.open(LogConfig.builder(root).pattern("kept:kept").build())) {
+            AppendedEvent a = log.append(List.of(EventLogTest.event("dropped", 1, "x"))).get(0);
+            assertThat(a.stored()).isFalse();
+            unstored = a.position();
+        }
+        assertThat(Files.readString(root.resolve(SegmentFiles.RESERVED_NAME)).strip())
+                .isEqualTo(String.valueOf(unstored + 10_000));
+        copyFixture("sensor.pb");
+        long reserved = unstored + 10_000;
+        try (EventLog log = EventLog.open(LogConfig.of(root))) {
+            // the reference's records come after every position that may have been handed out
+            assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)
+                    .containsExactly(reserved + 1, reserved + 2, reserved + 3);
+            assertThat(log.lastPosition()).isEqualTo(reserved + 3);
+            assertThat(log.append(List.of(EventLogTest.event("sensor", 2, "new"))).get(0).position())
+                    .isEqualTo(reserved + 4);
+        }
+    }
+
+    @Test
     void shouldWriteFilesThatAReaderOfTheReferenceFormatReads() throws IOException {
         List<EventToAppend> batch = List.of(EventLogTest.event("x", 5, "one"), EventLogTest.event("x", 6, "two"));
         try (EventLog log = EventLog.open(LogConfig.of(root))) {
