@@ -17,8 +17,11 @@ import java.util.List;
  * <p>Called from one thread.
  */
 final class BusWatcher implements Closeable {
-    private static final int MASK = Inotify.MOVED_TO | Inotify.MOVED_FROM | Inotify.CREATE | Inotify.DELETE
-            | Inotify.CLOSE_WRITE;
+    /**
+     * Renames and deletions only: by the protocol F only ever appears by a rename onto it. Events
+     * of the staging file's creation and writing would wake a waiting peer three times a chunk.
+     */
+    private static final int MASK = Inotify.MOVED_TO | Inotify.MOVED_FROM | Inotify.DELETE;
     /** With inotify, a wait still ends after this long, in case the folder itself was replaced. */
     private static final long SAFETY_MILLIS = 1_000;
 
