@@ -108,7 +108,7 @@ class ProtobusBadInputTest {
             ManagedChannel channel = server.channel();
             CompletableFuture<Status> answer = new CompletableFuture<>();
             StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(channel)
-                    .publish(ProtobusServerTest.observer(answer));
+                    .publish(ProtobusClients.observer(answer));
             for (long i = 0; i < 25; i++) {
                 stream.onNext(event("cut", i, 32));
             }
@@ -137,7 +137,7 @@ class ProtobusBadInputTest {
             // subscription that has received an event from it.
             CompletableFuture<Status> answer = new CompletableFuture<>();
             StreamObserver<EncapsulatedEvent> publisher = ProtobusServiceGrpc.newStub(channel)
-                    .publish(ProtobusServerTest.observer(answer));
+                    .publish(ProtobusClients.observer(answer));
             Subscriber subscriber = subscribe(channel, request(0, "a"));
             // The subscription takes its place asynchronously: publish until it has seen an event.
             AtomicLong sequence = new AtomicLong();

@@ -43,12 +43,11 @@ final class ProtobusClients {
         return Long.parseLong(e.getTagsOrThrow("seq"));
     }
 
-    /** Publishes {@code events} on one stream and returns the server's answer (or throws its error). */
-    static Status publish(Channel channel, List<EncapsulatedEvent> events) throws Exception {
-        CompletableFuture<Status> answer = new CompletableFuture<>();
-        StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(channel).publish(new StreamObserver<>() {
+    /** Completes {@code answer} with a call's single answer, or with its error. */
+    static <T> StreamObserver<T> observer(CompletableFuture<T> answer) {
+        return new StreamObserver<>() {
             @Override
-            public void onNext(Status value) {
+            public void onNext(T value) {
                 answer.complete(value);
             }
 
@@ -59,9 +58,14 @@ final class ProtobusClients {
 
             @Override
             public void onCompleted() {
-                answer.complete(Status.getDefaultInstance());
             }
-        });
+        };
+    }
+
+    /** Publishes {@code events} on one stream and returns the server's answer (or throws its error). */
+    static Status publish(Channel channel, List<EncapsulatedEvent> events) throws Exception {
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(channel).publish(observer(answer));
         for (EncapsulatedEvent e : events) {
             stream.onNext(e);
         }
@@ -73,7 +77,7 @@ final class ProtobusClients {
     static Status publishBatch(Channel channel, List<EncapsulatedEvent> events) throws Exception {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel)
-                .publishBatch(ProtobusServerTest.observer(answer));
+                .publishBatch(observer(answer));
         stream.onNext(EventBatch.newBuilder().addAllEvents(events).build());
         stream.onCompleted();
         return answer.get(60, TimeUnit.SECONDS);

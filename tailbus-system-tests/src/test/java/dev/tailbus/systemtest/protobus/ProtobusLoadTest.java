@@ -165,7 +165,7 @@ class ProtobusLoadTest {
     static void publishInBatches(ManagedChannel channel, String topic, long from, long to, int size) throws Exception {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel)
-                .publishBatch(ProtobusServerTest.observer(answer));
+                .publishBatch(ProtobusClients.observer(answer));
         for (long b = from; b < to; b += 1000) {
             EventBatch.Builder batch = EventBatch.newBuilder();
             for (long i = b; i < Math.min(to, b + 1000); i++) {

@@ -195,7 +195,7 @@ class ProtobusServerTest {
         try (ProtobusServerProcess server = ProtobusServerProcess.start(root)) {
             ManagedChannel channel = server.channel();
             CompletableFuture<Status> answer = new CompletableFuture<>();
-            StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(observer(answer));
+            StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(ProtobusClients.observer(answer));
             for (int b = 0; b < 10; b++) {
                 EventBatch.Builder batch = EventBatch.newBuilder();
                 for (int i = 0; i < 500; i++) {
@@ -239,24 +239,6 @@ class ProtobusServerTest {
             }
             subs.forEach(Subscriber::cancel);
         }
-    }
-
-    static <T> StreamObserver<T> observer(CompletableFuture<T> answer) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
     }
 
     /** The events of a store file in the reference format. */
