@@ -116,7 +116,7 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             store.rotateAboveBytes(parseSize("--rotate-size", rotateSize));
         }
         if (retainAge != null) {
-            store.retainAge(parseAge(retainAge));
+            store.retainAge(Durations.parse("--retain-age", retainAge));
         }
         if (retainSize != null) {
             store.retainBytes(parseSize("--retain-size", retainSize));
@@ -195,28 +195,6 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             return Math.multiplyExact(n, unit);
         } catch (NumberFormatException | ArithmeticException e) {
             throw new ProtobusException(Kind.BAD_INPUT, option + " must be a byte count such as 512k, 64M or 1G, got '"
-                    + text + "'");
-        }
-    }
-
-    /** Parses an age such as 90s, 30m, 36h or 7d. */
-    static Duration parseAge(String text) {
-        String t = text.trim();
-        try {
-            long n = Long.parseLong(t.substring(0, t.length() - 1));
-            Duration d = switch (t.charAt(t.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'd' -> Duration.ofDays(n);
-                default -> throw new NumberFormatException();
-            };
-            if (d.isNegative() || d.isZero()) {
-                throw new NumberFormatException();
-            }
-            return d;
-        } catch (RuntimeException e) {
-            throw new ProtobusException(Kind.BAD_INPUT, "--retain-age must be a positive age such as 36h or 7d, got '"
                     + text + "'");
         }
     }

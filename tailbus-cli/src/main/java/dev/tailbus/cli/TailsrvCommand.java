@@ -119,32 +119,7 @@ public final class TailsrvCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw usage("--bind: unknown address '" + bind + "'");
         }
-        return new TailsrvConfig(address, files, linger, duration(headerTimeout), headerLimit);
-    }
-
-    /** Parses {@code 10s}, {@code 500ms}, {@code 1m} or a bare number of seconds ({@code 2.5}). */
-    static Duration duration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        long unitNanos = 1_000_000_000L;
-        if (t.endsWith("ms")) {
-            unitNanos = 1_000_000L;
-            t = t.substring(0, t.length() - 2);
-        } else if (t.endsWith("s")) {
-            t = t.substring(0, t.length() - 1);
-        } else if (t.endsWith("m")) {
-            unitNanos = 60_000_000_000L;
-            t = t.substring(0, t.length() - 1);
-        }
-        try {
-            double value = Double.parseDouble(t);
-            if (!(value > 0) || Double.isInfinite(value)) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofNanos(Math.max(1, (long) Math.min(Long.MAX_VALUE, value * unitNanos)));
-        } catch (NumberFormatException e) {
-            throw new TailsrvException(TailsrvException.Kind.BAD_INPUT,
-                    "--header-timeout: '" + text + "' is not a positive duration such as 10s or 500ms");
-        }
+        return new TailsrvConfig(address, files, linger, Durations.parse("--header-timeout", headerTimeout), headerLimit);
     }
 
     private CommandLine.ParameterException usage(String message) {
