@@ -16,13 +16,9 @@ import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Formatter;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -143,21 +139,7 @@ public final class ProtobusServerCommand implements Callable<Integer> {
     }
 
     private static void configureLogging(LogLevel level) {
-        Logger root = Logger.getLogger("");
-        for (var h : root.getHandlers()) {
-            root.removeHandler(h);
-        }
-        ConsoleHandler handler = new ConsoleHandler(); // stderr
-        handler.setLevel(level.julLevel);
-        handler.setFormatter(new Formatter() {
-            @Override
-            public String format(LogRecord r) {
-                return "protobus-server: " + r.getLevel().getName().toLowerCase(Locale.ROOT) + ": "
-                        + formatMessage(r) + System.lineSeparator();
-            }
-        });
-        root.addHandler(handler);
-        root.setLevel(level.julLevel);
+        StderrLogging.install("protobus-server", level.julLevel);
         // gRPC and Netty speak up only when something is wrong, unless debugging.
         Level libraries = level == LogLevel.DEBUG ? Level.FINE : Level.WARNING.intValue() > level.julLevel.intValue()
                 ? Level.WARNING : level.julLevel;

@@ -13,10 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Formatter;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -136,24 +133,9 @@ public final class TailsrvCommand implements Callable<Integer> {
         };
     }
 
-    /** One line per record on stderr: {@code tailsrv: [level: ]message}, nothing else. */
     private static void configureLogging(Level level) {
+        StderrLogging.install("tailsrv", level);
         Logger root = Logger.getLogger("");
-        for (java.util.logging.Handler handler : root.getHandlers()) {
-            root.removeHandler(handler);
-        }
-        ConsoleHandler handler = new ConsoleHandler();
-        handler.setLevel(level);
-        handler.setFormatter(new Formatter() {
-            @Override
-            public String format(LogRecord record) {
-                String tag = record.getLevel().intValue() >= Level.SEVERE.intValue() ? "error: "
-                        : record.getLevel().intValue() >= Level.WARNING.intValue() ? "warning: "
-                        : record.getLevel().intValue() >= Level.INFO.intValue() ? "" : "debug: ";
-                return "tailsrv: " + tag + formatMessage(record) + System.lineSeparator();
-            }
-        });
-        root.addHandler(handler);
         // The JDK logs its own debug lines (e.g. Runtime.exit): only tailbus's own follow -v.
         root.setLevel(level.intValue() < Level.INFO.intValue() ? Level.INFO : level);
         TAILBUS_LOGGER.setLevel(level);
