@@ -8,8 +8,8 @@ import java.util.logging.Logger;
 
 /**
  * How the tools log: one line per record on stderr, {@code TOOL: [LEVEL: ]message}, where
- * information goes untagged and warnings, errors and debug lines say so. No stack traces: a
- * record's message carries what a user needs.
+ * information goes untagged and warnings, errors and debug lines say so. A record's exception
+ * adds its type and message to the line; no stack traces.
  */
 final class StderrLogging {
     private StderrLogging() {
@@ -30,7 +30,11 @@ final class StderrLogging {
                 String tag = value >= Level.SEVERE.intValue() ? "error: "
                         : value >= Level.WARNING.intValue() ? "warning: "
                         : value >= Level.INFO.intValue() ? "" : "debug: ";
-                return tool + ": " + tag + formatMessage(record) + System.lineSeparator();
+                // The cause goes on the same line, by name and message: enough to act on,
+                // without a stack trace.
+                Throwable thrown = record.getThrown();
+                String cause = thrown == null ? "" : ": " + thrown;
+                return tool + ": " + tag + formatMessage(record) + cause + System.lineSeparator();
             }
         });
         root.addHandler(handler);

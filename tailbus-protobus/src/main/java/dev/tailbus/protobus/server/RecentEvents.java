@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * read them.
  */
 final class RecentEvents {
-    static final int SLOTS = 1 << 15;
-    static final int MAX_EVENT_BYTES = 2048;
+    // 16,384 slots of at most 1 KiB: at most 16 MiB of events, whatever the traffic, so that a
+    // small heap (the tests run the server in 64 MiB) keeps room for the transport's buffers.
+    static final int SLOTS = 1 << 14;
+    static final int MAX_EVENT_BYTES = 1024;
     private static final int MASK = SLOTS - 1;
 
     /** One position's event; {@code event} is null when no pattern stored it. */
