@@ -5,6 +5,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import com.google.protobuf.Timestamp;
 import dev.tailbus.core.log.LogConfig;
+import dev.tailbus.protobus.client.StatusAnswer;
 import dev.tailbus.protobus.client.BusEvent;
 import dev.tailbus.protobus.client.BusPublisher;
 import dev.tailbus.protobus.client.BusSubscriber;
@@ -93,22 +94,7 @@ public final class ClientsBenchmark {
     private static double rawPublish(ManagedChannel channel, String topic, int n, byte[] payload) throws Exception {
         long start = System.nanoTime();
         CompletableFuture<Status> answer = new CompletableFuture<>();
-        StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(new StreamObserver<>() {
-            @Override
-            public void onNext(Status value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                answer.complete(Status.getDefaultInstance());
-            }
-        });
+        StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(StatusAnswer.into(answer));
         for (int i = 0; i < n; i += 1000) {
             EventBatch.Builder batch = EventBatch.newBuilder();
             for (int j = i; j < Math.min(n, i + 1000); j++) {

@@ -9,6 +9,7 @@ import dev.tailbus.core.log.EventLog;
 import dev.tailbus.core.log.EventToAppend;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.core.log.LogReader;
+import dev.tailbus.protobus.client.StatusAnswer;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
@@ -156,7 +157,7 @@ public final class ProtobusBenchmark {
     private static void publishSingly(ManagedChannel channel, List<EncapsulatedEvent> events) {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         var stream = (io.grpc.stub.ClientCallStreamObserver<EncapsulatedEvent>)
-                ProtobusServiceGrpc.newStub(channel).publish(answer(answer));
+                ProtobusServiceGrpc.newStub(channel).publish(StatusAnswer.into(answer));
         for (EncapsulatedEvent e : events) {
             while (!stream.isReady()) {
                 LockSupport.parkNanos(20_000);
@@ -170,7 +171,7 @@ public final class ProtobusBenchmark {
     private static void publishBatches(ManagedChannel channel, List<EncapsulatedEvent> events) {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         var stream = (io.grpc.stub.ClientCallStreamObserver<EventBatch>)
-                ProtobusServiceGrpc.newStub(channel).publishBatch(answer(answer));
+                ProtobusServiceGrpc.newStub(channel).publishBatch(StatusAnswer.into(answer));
         for (int b = 0; b < events.size(); b += BATCH) {
             while (!stream.isReady()) {
                 LockSupport.parkNanos(20_000);
@@ -179,24 +180,6 @@ public final class ProtobusBenchmark {
         }
         stream.onCompleted();
         answer.join();
-    }
-
-    private static StreamObserver<Status> answer(CompletableFuture<Status> answer) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(Status value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
     }
 
     // --- subscribing, counting at the wire level -----------------------------------------
@@ -354,7 +337,7 @@ public final class ProtobusBenchmark {
             publishSingly(publisher, sample("latency", 1));
         }
         CompletableFuture<Status> answer = new CompletableFuture<>();
-        StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(publisher).publish(answer(answer));
+        StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(publisher).publish(StatusAnswer.into(answer));
         EncapsulatedEvent template = sample("latency", 1).get(0);
         long interval = 1_000_000_000L / perSecond;
         long next = System.nanoTime();

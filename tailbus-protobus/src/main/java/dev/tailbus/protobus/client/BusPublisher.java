@@ -260,22 +260,7 @@ public final class BusPublisher implements AutoCloseable {
     private void call(boolean batched, List<EncapsulatedEvent> events)
             throws InterruptedException, TimeoutException {
         CompletableFuture<Status> answer = new CompletableFuture<>();
-        StreamObserver<Status> response = new StreamObserver<>() {
-            @Override
-            public void onNext(Status value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                answer.complete(Status.getDefaultInstance());
-            }
-        };
+        StreamObserver<Status> response = StatusAnswer.into(answer);
         var stub = ProtobusServiceGrpc.newStub(channel).withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
         if (batched) {
             StreamObserver<EventBatch> stream = stub.publishBatch(response);
