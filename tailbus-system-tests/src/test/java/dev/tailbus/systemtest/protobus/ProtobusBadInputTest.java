@@ -1,6 +1,5 @@
 package dev.tailbus.systemtest.protobus;
 
-import dev.tailbus.systemtest.ProtobusServerProcess;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.event;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.publish;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.publishBatch;
@@ -11,12 +10,14 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Timestamp;
+import dev.tailbus.protobus.client.StatusAnswer;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
 import dev.tailbus.protobus.proto.SubscriptionOptions;
 import dev.tailbus.protobus.proto.SubscriptionRequest;
 import dev.tailbus.systemtest.Launcher;
+import dev.tailbus.systemtest.ProtobusServerProcess;
 import dev.tailbus.systemtest.protobus.ProtobusClients.Subscriber;
 import io.grpc.ManagedChannel;
 import io.grpc.Status.Code;
@@ -108,7 +109,7 @@ class ProtobusBadInputTest {
             ManagedChannel channel = server.channel();
             CompletableFuture<Status> answer = new CompletableFuture<>();
             StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(channel)
-                    .publish(ProtobusClients.observer(answer));
+                    .publish(StatusAnswer.into(answer));
             for (long i = 0; i < 25; i++) {
                 stream.onNext(event("cut", i, 32));
             }
@@ -137,7 +138,7 @@ class ProtobusBadInputTest {
             // subscription that has received an event from it.
             CompletableFuture<Status> answer = new CompletableFuture<>();
             StreamObserver<EncapsulatedEvent> publisher = ProtobusServiceGrpc.newStub(channel)
-                    .publish(ProtobusClients.observer(answer));
+                    .publish(StatusAnswer.into(answer));
             Subscriber subscriber = subscribe(channel, request(0, "a"));
             // The subscription takes its place asynchronously: publish until it has seen an event.
             AtomicLong sequence = new AtomicLong();

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import com.google.protobuf.Timestamp;
+import dev.tailbus.protobus.client.StatusAnswer;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
@@ -43,29 +44,10 @@ final class ProtobusClients {
         return Long.parseLong(e.getTagsOrThrow("seq"));
     }
 
-    /** Completes {@code answer} with a call's single answer, or with its error. */
-    static <T> StreamObserver<T> observer(CompletableFuture<T> answer) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
-    }
-
     /** Publishes {@code events} on one stream and returns the server's answer (or throws its error). */
     static Status publish(Channel channel, List<EncapsulatedEvent> events) throws Exception {
         CompletableFuture<Status> answer = new CompletableFuture<>();
-        StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(channel).publish(observer(answer));
+        StreamObserver<EncapsulatedEvent> stream = ProtobusServiceGrpc.newStub(channel).publish(StatusAnswer.into(answer));
         for (EncapsulatedEvent e : events) {
             stream.onNext(e);
         }
@@ -77,7 +59,7 @@ final class ProtobusClients {
     static Status publishBatch(Channel channel, List<EncapsulatedEvent> events) throws Exception {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel)
-                .publishBatch(observer(answer));
+                .publishBatch(StatusAnswer.into(answer));
         stream.onNext(EventBatch.newBuilder().addAllEvents(events).build());
         stream.onCompleted();
         return answer.get(60, TimeUnit.SECONDS);

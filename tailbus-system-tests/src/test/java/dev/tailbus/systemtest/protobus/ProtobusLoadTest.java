@@ -1,6 +1,5 @@
 package dev.tailbus.systemtest.protobus;
 
-import dev.tailbus.systemtest.ProtobusServerProcess;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.event;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.publish;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.request;
@@ -9,10 +8,12 @@ import static dev.tailbus.systemtest.protobus.ProtobusClients.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tailbus.protobus.client.StatusAnswer;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.systemtest.ProtobusServerProcess;
 import dev.tailbus.systemtest.protobus.ProtobusClients.Subscriber;
 import io.grpc.ManagedChannel;
 import io.grpc.Status.Code;
@@ -168,7 +169,7 @@ class ProtobusLoadTest {
     static void publishInBatches(ManagedChannel channel, String topic, long from, long to, int size) throws Exception {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel)
-                .publishBatch(ProtobusClients.observer(answer));
+                .publishBatch(StatusAnswer.into(answer));
         for (long b = from; b < to; b += 1000) {
             EventBatch.Builder batch = EventBatch.newBuilder();
             for (long i = b; i < Math.min(to, b + 1000); i++) {

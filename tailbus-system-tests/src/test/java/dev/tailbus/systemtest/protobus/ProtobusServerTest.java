@@ -1,6 +1,5 @@
 package dev.tailbus.systemtest.protobus;
 
-import dev.tailbus.systemtest.ProtobusServerProcess;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.event;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.publish;
 import static dev.tailbus.systemtest.protobus.ProtobusClients.request;
@@ -10,12 +9,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Timestamp;
+import dev.tailbus.protobus.client.StatusAnswer;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
 import dev.tailbus.protobus.proto.SubscriptionOptions;
 import dev.tailbus.protobus.proto.SubscriptionRequest;
+import dev.tailbus.systemtest.ProtobusServerProcess;
 import dev.tailbus.systemtest.protobus.ProtobusClients.Subscriber;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
@@ -195,7 +196,7 @@ class ProtobusServerTest {
         try (ProtobusServerProcess server = ProtobusServerProcess.start(root)) {
             ManagedChannel channel = server.channel();
             CompletableFuture<Status> answer = new CompletableFuture<>();
-            StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(ProtobusClients.observer(answer));
+            StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(StatusAnswer.into(answer));
             for (int b = 0; b < 10; b++) {
                 EventBatch.Builder batch = EventBatch.newBuilder();
                 for (int i = 0; i < 500; i++) {
