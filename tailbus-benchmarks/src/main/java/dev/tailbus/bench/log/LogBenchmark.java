@@ -145,7 +145,7 @@ public final class LogBenchmark {
                 for (int i = 0; i < lookups; i++) {
                     String topic = "topic/" + random.nextInt(TOPICS);
                     long t0 = System.nanoTime();
-                    List<StoredEvent> last = log.lastPerTopic(topic::equals, 10, log.lastPosition());
+                    List<StoredEvent> last = log.lastPerTopic(topic::equals, 10, log.lastPosition()).toList();
                     total += System.nanoTime() - t0;
                     if (last.size() != 10) {
                         throw new IllegalStateException("expected 10 events of " + topic + ", got " + last.size());

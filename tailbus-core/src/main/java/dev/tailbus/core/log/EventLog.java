@@ -2,7 +2,6 @@ package dev.tailbus.core.log;
 
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.fs.LockFile;
-import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -43,7 +42,7 @@ import java.util.stream.Stream;
  * (part of a batch may be on disk, part not). The log then fails: that append and every later one
  * throw, readers keep reading what was visible, and reopening the store recovers every file.
  */
-public final class EventLog implements Closeable {
+public final class EventLog implements BusLog {
     private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
 
     private final LogConfig config;
@@ -375,6 +374,7 @@ public final class EventLog implements Closeable {
      * @throws LogException {@link Kind#BAD_INPUT} for a bad topic, {@link Kind#IO} when writing fails,
      *                      {@link Kind#UNAVAILABLE} when the log is closed or an earlier write failed
      */
+    @Override
     public List<AppendedEvent> append(List<EventToAppend> batch) {
         for (EventToAppend e : batch) {
             checkTopic(e.topic());
@@ -602,6 +602,7 @@ public final class EventLog implements Closeable {
     }
 
     /** The highest position assigned and visible so far (0 when the store is empty). */
+    @Override
     public long lastPosition() {
         return lastPosition;
     }
@@ -620,7 +621,12 @@ public final class EventLog implements Closeable {
      * position <= {@code upTo}, in position order. Uses the indexes: a few reads per event, no
      * scan of the store.
      */
-    public List<StoredEvent> lastPerTopic(Predicate<String> topics, int n, long upTo) {
+    @Override
+    public LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
+        return LogReader.of(lastPerTopicList(topics, n, upTo));
+    }
+
+    private List<StoredEvent> lastPerTopicList(Predicate<String> topics, int n, long upTo) {
         if (n <= 0) {
             return List.of();
         }
@@ -726,6 +732,7 @@ public final class EventLog implements Closeable {
     }
 
     /** A reader of stored events whose topic matches, in position order, positions > after. */
+    @Override
     public LogReader readAfter(Predicate<String> topics, long after) {
         ensureOpen();
         return new MergedReader(this, topics, after);
@@ -735,6 +742,7 @@ public final class EventLog implements Closeable {
      * A reader starting at the first stored event with receive time >= {@code timeNanos} (by the
      * indexes' running maximum of receive times, so a binary search), in position order from there.
      */
+    @Override
     public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
         long start = Long.MAX_VALUE;
         ByteBuffer scratch = Segment.littleEndian(8);
@@ -772,6 +780,7 @@ public final class EventLog implements Closeable {
     }
 
     /** Calls listener.accept(lastPosition) on the appending thread after each batch is visible. */
+    @Override
     public AutoCloseable onAppend(LongConsumer listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
@@ -781,6 +790,7 @@ public final class EventLog implements Closeable {
      * Per stored topic: counts, bytes, first/last position and time. A topic stored by two
      * patterns is counted from the partition holding most of it.
      */
+    @Override
     public List<TopicStats> topics() {
         Map<String, TopicStats> best = new TreeMap<>();
         lock.lock();
@@ -813,6 +823,11 @@ public final class EventLog implements Closeable {
     /** The store root (absolute). */
     public Path root() {
         return root;
+    }
+
+    @Override
+    public String describe() {
+        return "the store at " + root;
     }
 
     private void flushPeriodically() {

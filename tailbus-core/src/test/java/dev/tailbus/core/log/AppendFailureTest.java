@@ -95,7 +95,7 @@ class AppendFailureTest {
             // readers keep reading exactly what was acknowledged
             assertThat(log.lastPosition()).isEqualTo(10);
             assertThat(positions(log.readAfter(t -> true, 0))).isEqualTo(acknowledged);
-            assertThat(log.lastPerTopic(t -> true, 1, Long.MAX_VALUE)).extracting(StoredEvent::position)
+            assertThat(log.lastPerTopic(t -> true, 1, Long.MAX_VALUE).toList()).extracting(StoredEvent::position)
                     .containsExactly(9L, 10L);
         }
         try (EventLog log = EventLog.open(config)) {

@@ -65,9 +65,9 @@ class EventLogTest {
             for (int i = 0; i < 10; i++) {
                 log.append(List.of(event(i % 2 == 0 ? "even" : "odd", i, "p" + i)));
             }
-            assertThat(log.lastPerTopic(t -> true, 2, 8)).extracting(StoredEvent::position)
+            assertThat(log.lastPerTopic(t -> true, 2, 8).toList()).extracting(StoredEvent::position)
                     .containsExactly(5L, 6L, 7L, 8L);
-            assertThat(log.lastPerTopic(t -> t.equals("odd"), 3, 10)).extracting(StoredEvent::position)
+            assertThat(log.lastPerTopic(t -> t.equals("odd"), 3, 10).toList()).extracting(StoredEvent::position)
                     .containsExactly(6L, 8L, 10L);
         }
     }

@@ -84,7 +84,7 @@ class KillTest {
                 }
                 assertThat(previous).isEqualTo(log.lastPosition());
                 verifiedUpTo = previous;
-                List<StoredEvent> last = log.lastPerTopic(t -> true, 1, log.lastPosition());
+                List<StoredEvent> last = log.lastPerTopic(t -> true, 1, log.lastPosition()).toList();
                 assertThat(last).isNotEmpty();
             }
         }

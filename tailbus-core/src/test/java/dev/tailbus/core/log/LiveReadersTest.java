@@ -135,7 +135,7 @@ class LiveReadersTest {
             Thread lookup = Thread.ofPlatform().start(() -> {
                 Thread.currentThread().interrupt();
                 try {
-                    log.lastPerTopic(t -> true, 5, Long.MAX_VALUE);
+                    log.lastPerTopic(t -> true, 5, Long.MAX_VALUE).toList();
                 } catch (Throwable t) {
                     thrownByLookup.set(t);
                 }
@@ -147,7 +147,7 @@ class LiveReadersTest {
             // and another reader reads everything, the new event included
             assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)
                     .hasSize(201).isSorted().doesNotHaveDuplicates().endsWith(201L);
-            assertThat(log.lastPerTopic(t -> true, 2, Long.MAX_VALUE)).extracting(StoredEvent::position)
+            assertThat(log.lastPerTopic(t -> true, 2, Long.MAX_VALUE).toList()).extracting(StoredEvent::position)
                     .containsExactly(200L, 201L);
         }
     }

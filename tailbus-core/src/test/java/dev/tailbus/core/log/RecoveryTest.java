@@ -73,7 +73,7 @@ class RecoveryTest {
         }
         try (EventLog log = EventLog.open(LogConfig.of(root))) {
             assertThat(log.lastPosition()).isEqualTo(10);
-            assertThat(log.lastPerTopic(t -> true, 3, 10)).extracting(StoredEvent::position).containsExactly(8L, 9L, 10L);
+            assertThat(log.lastPerTopic(t -> true, 3, 10).toList()).extracting(StoredEvent::position).containsExactly(8L, 9L, 10L);
         }
         assertThat(Files.size(index)).isEqualTo(IndexEntry.at(10));
     }
@@ -99,7 +99,7 @@ class RecoveryTest {
             for (int i = 0; i < 10; i++) {
                 assertThat(read.get(i).event()).isEqualTo(written.get(i).event());
             }
-            assertThat(log.lastPerTopic(t -> true, 2, 10)).extracting(StoredEvent::position).containsExactly(9L, 10L);
+            assertThat(log.lastPerTopic(t -> true, 2, 10).toList()).extracting(StoredEvent::position).containsExactly(9L, 10L);
         }
     }
 
@@ -119,7 +119,7 @@ class RecoveryTest {
         try (EventLog log = EventLog.open(LogConfig.of(root))) {
             assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)
                     .containsExactly(1L, 2L, 3L, 4L, 6L, 7L, 8L, 9L, 10L);
-            assertThat(log.lastPerTopic(t -> true, 6, 10)).extracting(StoredEvent::position)
+            assertThat(log.lastPerTopic(t -> true, 6, 10).toList()).extracting(StoredEvent::position)
                     .containsExactly(4L, 6L, 7L, 8L, 9L, 10L);
         }
     }

@@ -2,6 +2,7 @@ package dev.tailbus.protobus.admin;
 
 import com.google.protobuf.Timestamp;
 import dev.tailbus.core.TailbusException;
+import dev.tailbus.core.log.BusLog;
 import dev.tailbus.core.log.EventLog;
 import dev.tailbus.core.log.TopicPatterns;
 import dev.tailbus.core.log.TopicStats;
@@ -26,10 +27,10 @@ import java.util.regex.Pattern;
  * read. Thread-safe.
  */
 public final class AdminService extends AdminGrpc.AdminImplBase {
-    private final EventLog log;
+    private final BusLog log;
 
     /** Serves the statistics of {@code log}. */
-    public AdminService(EventLog log) {
+    public AdminService(BusLog log) {
         this.log = log;
     }
 

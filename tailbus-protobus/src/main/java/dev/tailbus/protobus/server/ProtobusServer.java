@@ -1,6 +1,7 @@
 package dev.tailbus.protobus.server;
 
 import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.log.BusLog;
 import dev.tailbus.core.log.EventLog;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ProtobusServer implements Closeable {
     private static final System.Logger LOG = System.getLogger(ProtobusServer.class.getName());
 
-    private final EventLog log;
+    private final BusLog log;
     private final SessionRegistry registry;
     private final ExecutorService workers;
     private final AutoCloseable appendListener;
@@ -35,7 +36,7 @@ public final class ProtobusServer implements Closeable {
     private final CallLimitInterceptor limiter;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ProtobusServer(EventLog log, SessionRegistry registry, ExecutorService workers,
+    private ProtobusServer(BusLog log, SessionRegistry registry, ExecutorService workers,
                            AutoCloseable appendListener, Server server, CallLimitInterceptor limiter) {
         this.log = log;
         this.registry = registry;
@@ -52,7 +53,16 @@ public final class ProtobusServer implements Closeable {
      * @throws dev.tailbus.core.log.LogException when the store cannot be opened
      */
     public static ProtobusServer start(ServerBuilder<?> builder, ProtobusServerConfig config) {
-        EventLog log = EventLog.open(config.log());
+        return start(builder, config, EventLog.open(config.log()));
+    }
+
+    /**
+     * Starts serving {@code log} (which the server then owns and closes) on {@code builder}; the
+     * store settings of {@code config} are not used.
+     *
+     * @throws ProtobusException UNAVAILABLE when the address cannot be bound
+     */
+    public static ProtobusServer start(ServerBuilder<?> builder, ProtobusServerConfig config, BusLog log) {
         ExecutorService workers = null;
         AutoCloseable listener = null;
         try {
@@ -123,7 +133,7 @@ public final class ProtobusServer implements Closeable {
     }
 
     /** The log under the server (for statistics). */
-    public EventLog log() {
+    public BusLog log() {
         return log;
     }
 

@@ -3,6 +3,7 @@ package dev.tailbus.protobus.server;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import dev.tailbus.core.log.AppendedEvent;
+import dev.tailbus.core.log.BusLog;
 import dev.tailbus.core.log.EventLog;
 import dev.tailbus.core.log.EventToAppend;
 import dev.tailbus.core.log.LogException;
@@ -37,13 +38,13 @@ final class ProtobusService implements BindableService {
     /** The seconds of 9999-12-31T23:59:59Z, the latest valid protobuf Timestamp. */
     static final long MAX_TIMESTAMP_SECONDS = 253_402_300_799L;
 
-    private final EventLog log;
+    private final BusLog log;
     private final SessionRegistry registry;
     private final EventStamper stamper;
     private final Executor executor;
     private final InstantSource clock;
 
-    ProtobusService(EventLog log, SessionRegistry registry, int maxEventBytes, Executor executor, InstantSource clock) {
+    ProtobusService(BusLog log, SessionRegistry registry, int maxEventBytes, Executor executor, InstantSource clock) {
         this.log = log;
         this.registry = registry;
         this.stamper = new EventStamper(maxEventBytes);
@@ -146,7 +147,7 @@ final class ProtobusService implements BindableService {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    EventLog log() {
+    BusLog log() {
         return log;
     }
 

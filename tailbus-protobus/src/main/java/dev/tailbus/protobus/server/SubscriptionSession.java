@@ -124,8 +124,7 @@ final class SubscriptionSession {
             if (start >= 0) {
                 cursor = start; // history is every stored event of the matching topics: stream it
             } else {
-                List<StoredEvent> past = service.log().lastPerTopic(filter, historyDepth, snapshot);
-                history = past.iterator();
+                history = service.log().lastPerTopic(filter, historyDepth, snapshot).toList().iterator();
                 cursor = snapshot;
             }
         } else {
