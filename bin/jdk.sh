@@ -4,9 +4,20 @@
 # recognised by its `release` file, so no JVM is started to ask its version.
 
 tailbus_jdk_major() {
-  # Prints the feature version of the JDK at $1, or nothing if it is not a JDK.
+  # Sets tailbus_major to the feature version of the JDK at $1; fails if it is not a JDK. Uses
+  # the shell's own read and no command substitution, so that no process is started: the
+  # launcher calls this at every start.
+  tailbus_major=""
   [ -x "$1/bin/java" ] && [ -f "$1/release" ] || return 1
-  sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release"
+  while IFS= read -r tailbus_line || [ -n "$tailbus_line" ]; do
+    case $tailbus_line in
+      JAVA_VERSION=\"[0-9]*)
+        tailbus_line=${tailbus_line#JAVA_VERSION=\"}
+        tailbus_major=${tailbus_line%%[!0-9]*}
+        return 0 ;;
+    esac
+  done < "$1/release"
+  return 1
 }
 
 tailbus_use_jdk() {
@@ -14,6 +25,11 @@ tailbus_use_jdk() {
   tailbus_found=""
   tailbus_found_major=0
   tailbus_path_java=""
+  # A JAVA_HOME that is new enough wins: taken before looking at PATH, which costs a process.
+  if [ -n "${JAVA_HOME:-}" ] && tailbus_jdk_major "$JAVA_HOME" 2>/dev/null && [ "$tailbus_major" -ge "$tailbus_min" ]; then
+    export JAVA_HOME
+    return 0
+  fi
   if command -v java >/dev/null 2>&1; then
     tailbus_path_java=$(readlink -f "$(command -v java)" 2>/dev/null)
     tailbus_path_java=${tailbus_path_java%/bin/java}
@@ -22,8 +38,7 @@ tailbus_use_jdk() {
       /usr/lib/jvm/* /usr/local/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* \
       "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
     [ -n "$tailbus_candidate" ] || continue
-    tailbus_major=$(tailbus_jdk_major "$tailbus_candidate" 2>/dev/null) || continue
-    [ -n "$tailbus_major" ] || continue
+    tailbus_jdk_major "$tailbus_candidate" 2>/dev/null || continue
     # JAVA_HOME wins when it is new enough; otherwise take the newest found.
     if [ "$tailbus_candidate" = "${JAVA_HOME:-}" ] && [ "$tailbus_major" -ge "$tailbus_min" ]; then
       tailbus_found=$tailbus_candidate

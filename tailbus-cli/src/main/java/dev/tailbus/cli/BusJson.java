@@ -25,8 +25,9 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * The JSON line {@code tailbus subscribe} prints for an event: topic, tags, the three times in
- * RFC 3339 with nine fraction digits in UTC, position, the payload's type URL and the payload
+ * The JSON line {@code tailbus subscribe} (and {@code tailbus store dump}) prints for an event:
+ * topic, tags, the three times in RFC 3339 with nine fraction digits in UTC, position, the
+ * payload's encoded size and type URL and the payload
  * (a well-known wrapper's value as the proto3 JSON mapping writes it, base64 otherwise, plus
  * {@code payload_text} when a bytes payload is valid UTF-8).
  */
@@ -70,6 +71,8 @@ final class BusJson {
         out.append(",\"receive_time\":");
         time(out, e.receiveTime());
         out.append(",\"position\":").append(Long.toUnsignedString(e.position()));
+        // what the server stamps as payload_size: the encoded size of the payload (the Any)
+        out.append(",\"payload_size\":").append(e.payload().getSerializedSize());
         payload(out, e.payload());
         out.append('}');
     }

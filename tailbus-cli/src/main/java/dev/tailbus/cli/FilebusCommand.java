@@ -9,6 +9,7 @@ import dev.tailbus.filebus.Producer;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -40,36 +41,36 @@ public final class FilebusCommand implements Runnable {
 
     @Option(names = "--back-pressure", scope = ScopeType.INHERIT,
             description = "enable lossless back pressure protocol (unconsumed chunks cause producers to block)")
-    private boolean backPressure;
+    boolean backPressure;
 
     @Option(names = "--lossless", scope = ScopeType.INHERIT, description = "an alias for --back-pressure")
-    private boolean lossless;
+    boolean lossless;
 
     @Option(names = "--block-size", paramLabel = "N", scope = ScopeType.INHERIT, defaultValue = "4096",
             description = "maximum block size in units of bytes (default: ${DEFAULT-VALUE})")
-    private int blockSize;
+    int blockSize;
 
     @Option(names = {"--impl", "--implementation"}, paramLabel = "{bash,python}", scope = ScopeType.INHERIT,
             defaultValue = "python",
             description = "chunk as the reference implementation of that name does: python cuts by size and"
                 + " pauses, bash sends whole lines; all interoperate (default: ${DEFAULT-VALUE})")
-    private Implementation implementation;
+    Implementation implementation;
 
     @Option(names = "--no-file-monitoring", scope = ScopeType.INHERIT,
             description = "disable filesystem event monitoring (inotify); check every --sleep-interval")
-    private boolean noFileMonitoring;
+    boolean noFileMonitoring;
 
     @Option(names = "--filename", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "path of the data file (the producer updates it via atomic rename)")
-    private Path filename;
+    Path filename;
 
     @Option(names = "--sleep-interval", paramLabel = "N", scope = ScopeType.INHERIT, defaultValue = "0.1",
             description = "check for new messages at least once every N seconds (default: ${DEFAULT-VALUE})")
-    private String sleepInterval;
+    String sleepInterval;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "verbose logging (each occurrence increases verbosity)")
-    private boolean[] verbose = new boolean[0];
+    boolean[] verbose = new boolean[0];
 
     @Override
     public void run() {
@@ -80,6 +81,11 @@ public final class FilebusCommand implements Runnable {
         if (filename == null) {
             throw new CommandLine.ParameterException(action, "--filename FILE is required");
         }
+        return settings(override);
+    }
+
+    /** The bus these options name (a filename is set); {@code override}: the chunking, if not the default. */
+    BusConfig settings(Chunking override) {
         Log.verbosity(verbose.length);
         Chunking chunking = override != null ? override
                 : implementation == Implementation.bash ? Chunking.LINES : Chunking.BYTES;
@@ -98,13 +104,11 @@ public final class FilebusCommand implements Runnable {
 
         @Option(names = "--blocking-read",
                 description = "cut a chunk only when it is full (or at end of input), never when input pauses")
-        private boolean blockingRead;
+        boolean blockingRead;
 
         @Override
         public Integer call() throws Exception {
-            BusConfig config = filebus.config(spec.commandLine(), blockingRead ? Chunking.FULL_BLOCKS : null);
-            Producer.run(config, new FileInputStream(FileDescriptor.in));
-            return 0;
+            return produce(filebus.config(spec.commandLine(), blockingRead ? Chunking.FULL_BLOCKS : null));
         }
     }
 
@@ -119,11 +123,21 @@ public final class FilebusCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            BusConfig config = filebus.config(spec.commandLine(), null);
-            Consumer.exitWhenStdoutCloses();
-            try (FileOutputStream stdout = new FileOutputStream(FileDescriptor.out)) {
-                return Consumer.run(config, stdout.getChannel());
-            }
+            return consume(filebus.config(spec.commandLine(), null));
+        }
+    }
+
+    /** Runs a producer from stdin onto the bus; returns the exit status. */
+    static int produce(BusConfig config) throws IOException {
+        Producer.run(config, new FileInputStream(FileDescriptor.in));
+        return 0;
+    }
+
+    /** Runs a consumer from the bus onto stdout; returns the exit status. */
+    static int consume(BusConfig config) throws IOException {
+        Consumer.exitWhenStdoutCloses();
+        try (FileOutputStream stdout = new FileOutputStream(FileDescriptor.out)) {
+            return Consumer.run(config, stdout.getChannel());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tailbus.cli;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tailbus.core.TailbusException;
 import dev.tailbus.core.log.EventLog;
 import dev.tailbus.core.log.LogConfig;
@@ -7,6 +8,8 @@ import dev.tailbus.core.log.StoreInspector;
 import dev.tailbus.core.log.StorePattern;
 import dev.tailbus.core.log.StoredEvent;
 import dev.tailbus.core.log.TopicPatterns;
+import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -23,8 +26,9 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
 /**
  * {@code tailbus store}: look into and repair a tailbus log store (the files protobus-server
@@ -72,14 +76,43 @@ public final class StoreCommand implements Runnable {
         return b.build();
     }
 
+    /**
+     * The segment files a command line names, checked: each must exist; a folder is refused
+     * unless {@code folders} (verify reads a folder as a store), and so is an index file.
+     */
+    static List<Path> files(List<Path> given, String action, boolean folders) {
+        for (Path path : given) {
+            if (Files.isDirectory(path)) {
+                if (!folders) {
+                    throw new TailbusException(TailbusException.Kind.BAD_INPUT, path + " is a folder: " + action
+                            + " reads .pb files (for a whole store: --store-root " + path + ")");
+                }
+            } else if (!Files.exists(path)) {
+                throw new TailbusException(TailbusException.Kind.UNAVAILABLE, "no such file: " + path);
+            } else if (path.getFileName().toString().endsWith(".idx")) {
+                throw new TailbusException(TailbusException.Kind.BAD_INPUT, path + " is an index: " + action
+                        + " reads the .pb file beside it");
+            } else if (!Files.isReadable(path)) {
+                throw new TailbusException(TailbusException.Kind.UNAVAILABLE, "cannot read " + path);
+            }
+        }
+        return given;
+    }
+
     /** {@code tailbus store dump}: events as JSON lines. */
     @Command(name = "dump", mixinStandardHelpOptions = true,
-            description = {"Print stored events as JSON lines in position order: position, topic, receive time "
-                    + "(ISO-8601 and ns), file, offset, size and the event bytes in base64 (they carry the "
-                    + "position as field 100)."})
+            description = {"Print stored events as JSON lines, decoded as tailbus subscribe prints them (topic, "
+                    + "tags, the three times, position, payload type and size, payload), with the file and offset "
+                    + "each was read from. With FILE arguments, those segment files, each whole and in file order "
+                    + "(a reference .pb file needs no index); without, the store under --store-root in position "
+                    + "order, an event stored by two patterns once."})
     static final class Dump implements Callable<Integer> {
         @ParentCommand
         StoreCommand parent;
+
+        @Parameters(paramLabel = "FILE", arity = "0..*",
+                description = "segment files (.pb) to read instead of the store under --store-root")
+        List<Path> files = new ArrayList<>();
 
         @Option(names = "--topic", paramLabel = "REGEX",
                 description = "only topics this regex matches at their start (Python re.match syntax)")
@@ -89,40 +122,89 @@ public final class StoreCommand implements Runnable {
                 description = "only events with a position above this")
         long after;
 
-        @Option(names = "--no-event", description = "leave out the event bytes")
+        @Option(names = "--raw-event",
+                description = {"print the stored record instead of decoding it: position, topic, receive time "
+                        + "(ISO-8601 and ns), file, offset, size and the event bytes in base64 (they carry the "
+                        + "position as field 100)"})
+        boolean rawEvent;
+
+        @Option(names = "--no-event", description = "with --raw-event (which it implies): leave out the event bytes")
         boolean noEvent;
 
         @Override
         public Integer call() throws IOException {
-            Path root = parent.root();
             Pattern pattern = topic == null ? null : TopicPatterns.compile(topic);
             Predicate<String> filter = pattern == null ? t -> true : t -> TopicPatterns.matches(pattern, t);
+            List<Path> named = files(files, "dump", false);
+            Path root = named.isEmpty() ? parent.root() : null;
+            Path base = (root == null ? Path.of("") : root).toAbsolutePath().normalize();
             PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out,
                     StandardCharsets.UTF_8), 1 << 16));
-            Path absolute = root.toAbsolutePath().normalize();
             StringBuilder line = new StringBuilder(512);
-            StoreInspector.dump(root, filter, after, (StoredEvent e, Path file, long offset) -> {
+            boolean raw = rawEvent || noEvent;
+            StoreInspector.DumpSink sink = (StoredEvent e, Path file, long offset) -> {
                 line.setLength(0);
-                line.append("{\"position\":").append(e.position() > 0 ? Long.toString(e.position()) : "null");
-                line.append(",\"topic\":");
-                Json.string(line, e.topic());
-                line.append(",\"receive_time\":\"").append(instant(e.receiveTimeNanos())).append('"');
-                line.append(",\"receive_time_ns\":").append(e.receiveTimeNanos());
-                line.append(",\"file\":");
-                Json.string(line, absolute.relativize(file).toString());
-                line.append(",\"offset\":").append(offset);
-                line.append(",\"size\":").append(e.event().length);
-                if (!noEvent) {
-                    line.append(",\"event\":\"").append(Base64.getEncoder().encodeToString(e.event())).append('"');
+                String where = base.relativize(file).toString();
+                if (raw) {
+                    raw(line, e, where, offset);
+                } else {
+                    decoded(line, e, where, offset);
                 }
-                line.append('}');
                 out.println(line);
-            });
-            out.flush();
+            };
+            List<StoreInspector.Problem> problems = List.of();
+            try {
+                if (root != null) {
+                    StoreInspector.dump(root, filter, after, sink);
+                } else {
+                    problems = StoreInspector.dumpFiles(named, filter, after, sink);
+                }
+            } finally {
+                out.flush(); // what was read before a failure is printed before its one line
+            }
             if (out.checkError()) {
                 throw new IOException("cannot write to standard output");
             }
+            if (!problems.isEmpty()) {
+                StoreInspector.Problem first = problems.getFirst();
+                String what = first.offset() == 0 ? first.file() + ": not a store file (offset 0: " + first.what() + ")"
+                        : first.toString();
+                throw new TailbusException(TailbusException.Kind.CORRUPT, what
+                        + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more problems)" : "")
+                        + "; tailbus store verify tells more");
+            }
             return 0;
+        }
+
+        private void raw(StringBuilder line, StoredEvent e, String file, long offset) {
+            line.append("{\"position\":").append(e.position() > 0 ? Long.toString(e.position()) : "null");
+            line.append(",\"topic\":");
+            Json.string(line, e.topic());
+            line.append(",\"receive_time\":\"").append(instant(e.receiveTimeNanos())).append('"');
+            line.append(",\"receive_time_ns\":").append(e.receiveTimeNanos());
+            line.append(",\"file\":");
+            Json.string(line, file);
+            line.append(",\"offset\":").append(offset);
+            line.append(",\"size\":").append(e.event().length);
+            if (!noEvent) {
+                line.append(",\"event\":\"").append(Base64.getEncoder().encodeToString(e.event())).append('"');
+            }
+            line.append('}');
+        }
+
+        private static void decoded(StringBuilder line, StoredEvent e, String file, long offset) throws IOException {
+            BusEvent event;
+            try {
+                event = BusEvent.fromProto(EncapsulatedEvent.parseFrom(e.event()));
+            } catch (InvalidProtocolBufferException bad) {
+                throw new TailbusException(TailbusException.Kind.CORRUPT, file + ": offset " + offset
+                        + ": the event does not decode (" + bad.getMessage() + "); --raw-event prints its bytes");
+            }
+            BusJson.event(line, event);
+            line.setLength(line.length() - 1); // the closing brace: the location follows
+            line.append(",\"file\":");
+            Json.string(line, file);
+            line.append(",\"offset\":").append(offset).append('}');
         }
 
         private static String instant(long nanos) {
@@ -133,33 +215,62 @@ public final class StoreCommand implements Runnable {
 
     /** {@code tailbus store verify}: checksums, order and torn tails. */
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Check every segment: whole, parseable records (no torn tail), growing positions, "
-                    + "index entries that match their records (offsets, positions, CRC-32C). Prints one line per "
-                    + "problem and exits 1 if there is any."})
+            description = {"Check segments: whole, parseable records (no torn tail), growing positions, "
+                    + "index entries that match their records (offsets, positions, CRC-32C). Checks the PATHs "
+                    + "given (a .pb file on its own, a folder as a store), else the store under --store-root. "
+                    + "Prints one line per problem and exits 1 if there is any."})
     static final class Verify implements Callable<Integer> {
         @ParentCommand
         StoreCommand parent;
+
+        @Parameters(paramLabel = "FILE|FOLDER", arity = "0..*",
+                description = "segment files (.pb) or store folders to check instead of --store-root")
+        List<Path> paths = new ArrayList<>();
 
         @Option(names = {"-q", "--quiet"}, description = "print problems only, no notes or summary")
         boolean quiet;
 
         @Override
         public Integer call() throws IOException {
-            StoreInspector.Report report = StoreInspector.verify(parent.root());
+            List<Path> named = files(paths, "verify", true);
+            List<StoreInspector.Report> reports = new ArrayList<>();
+            if (named.isEmpty()) {
+                reports.add(StoreInspector.verify(parent.root()));
+            }
+            List<Path> segments = new ArrayList<>();
+            for (Path path : named) {
+                if (Files.isDirectory(path)) {
+                    reports.add(StoreInspector.verify(path));
+                } else {
+                    segments.add(path);
+                }
+            }
+            if (!segments.isEmpty()) {
+                reports.add(StoreInspector.verifyFiles(segments));
+            }
             PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
-            for (StoreInspector.Problem p : report.problems()) {
-                out.println("problem: " + p);
+            int segmentCount = 0;
+            long records = 0;
+            int problems = 0;
+            for (StoreInspector.Report report : reports) {
+                for (StoreInspector.Problem p : report.problems()) {
+                    out.println("problem: " + p);
+                }
+                segmentCount += report.segments();
+                records += report.records();
+                problems += report.problems().size();
             }
             if (!quiet) {
-                for (String note : report.notes()) {
-                    out.println("note: " + note);
+                for (StoreInspector.Report report : reports) {
+                    for (String note : report.notes()) {
+                        out.println("note: " + note);
+                    }
                 }
-                out.println("verified " + report.segments() + " segments, " + report.records() + " records: "
-                        + (report.problems().isEmpty() ? "ok" : report.problems().size()
-                        + (report.problems().size() == 1 ? " problem" : " problems")));
+                out.println("verified " + segmentCount + " segments, " + records + " records: "
+                        + (problems == 0 ? "ok" : problems + (problems == 1 ? " problem" : " problems")));
             }
             out.flush();
-            return report.problems().isEmpty() ? 0 : 1;
+            return problems == 0 ? 0 : 1;
         }
     }
 

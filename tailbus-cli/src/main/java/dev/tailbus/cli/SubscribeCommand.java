@@ -67,7 +67,7 @@ public final class SubscribeCommand implements Callable<Integer> {
 
     @Option(names = {"-f", "--format"}, paramLabel = "json|raw", defaultValue = "json",
             description = {"json: one JSON object per line (topic, tags, event_time, transmit_time, receive_time, "
-                    + "position, payload_type, payload); raw: each payload's bytes and a newline "
+                    + "position, payload_size, payload_type, payload); raw: each payload's bytes and a newline "
                     + "(default: ${DEFAULT-VALUE})"})
     Format format;
 

@@ -4,6 +4,7 @@ import dev.tailbus.core.TailbusException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,17 +20,34 @@ import picocli.CommandLine.Command;
 @Command(name = "tailbus",
         mixinStandardHelpOptions = true,
         versionProvider = Tailbus.Version.class,
-        description = "File-backed streaming for one machine.",
-        subcommands = {
-            FilebusCommand.class,
-            TailsrvCommand.class,
-            ProtobusServerCommand.class,
-            PublishCommand.class,
-            SubscribeCommand.class,
-            TopicsCommand.class,
-            StoreCommand.class,
-        })
+        description = "File-backed streaming for one machine.")
 public final class Tailbus implements Runnable {
+    /**
+     * Every tool, in the order {@code --help} lists them. A new subcommand is registered here:
+     * its name in this list and a {@code case} in {@link #create(String)}. (Not in the
+     * annotation: picocli would then build every tool's model, and load its classes, at each
+     * start.)
+     */
+    static final List<String> TOOLS = List.of(
+            "filebus", "tailsrv", "protobus-server", "publish", "subscribe", "topics", "store", "completion");
+
+    /** A new command object of the tool {@code name}, one of {@link #TOOLS}. */
+    static Object create(String name) {
+        // A switch on strings compiles to plain branches: a tool's class is loaded only when its
+        // branch runs (a list of lambdas or class literals would load every tool's class).
+        return switch (name) {
+            case "filebus" -> new FilebusCommand();
+            case "tailsrv" -> new TailsrvCommand();
+            case "protobus-server" -> new ProtobusServerCommand();
+            case "publish" -> new PublishCommand();
+            case "subscribe" -> new SubscribeCommand();
+            case "topics" -> new TopicsCommand();
+            case "store" -> new StoreCommand();
+            case "completion" -> new CompletionCommand();
+            default -> throw new IllegalArgumentException("not a tool: " + name);
+        };
+    }
+
     /** Exit status for a usage error, as the reference tools (argparse) use. */
     public static final int USAGE = 2;
     /** Exit status for a runtime failure. */
@@ -55,16 +73,44 @@ public final class Tailbus implements Runnable {
 
     /** Runs the command line and returns its exit status; never throws. */
     public static int run(String... args) {
-        CommandLine line = new CommandLine(new Tailbus());
+        Integer quick = QuickStart.run(args);
+        if (quick != null) {
+            return quick;
+        }
+        CommandLine line = commandLine(toolsFor(args));
         line.setParameterExceptionHandler(Tailbus::usageError);
         line.setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, cmd));
         return line.execute(args);
     }
 
+    /** The root command with the subcommands {@code tools} (names from {@link #TOOLS}). */
+    static CommandLine commandLine(List<String> tools) {
+        CommandLine line = new CommandLine(new Tailbus());
+        for (String tool : tools) {
+            line.addSubcommand(tool, create(tool));
+        }
+        return line;
+    }
+
+    /**
+     * The tools a command line needs: the one it names (the first argument that is not an option,
+     * since the root's options take no value); every tool when it names none it knows or asks the
+     * root for help (which lists them all); none for {@code --version} or nothing at all.
+     */
+    static List<String> toolsFor(String... args) {
+        boolean help = false;
+        for (String arg : args) {
+            if (!arg.startsWith("-")) {
+                return !help && TOOLS.contains(arg) ? List.of(arg) : TOOLS;
+            }
+            help |= arg.equals("-h") || arg.equals("--help");
+        }
+        return help ? TOOLS : List.of();
+    }
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a tool: " + String.join(", ",
-                spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList()));
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a tool: " + String.join(", ", TOOLS));
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
@@ -77,8 +123,11 @@ public final class Tailbus implements Runnable {
     }
 
     private static int failure(Exception e, CommandLine cmd) {
-        PrintWriter err = cmd.getErr();
-        String name = cmd.getCommandSpec().qualifiedName();
+        return failure(e, cmd.getCommandSpec().qualifiedName(), cmd.getErr());
+    }
+
+    /** Reports a failure of the command {@code name} as one line on {@code err}; returns the exit status. */
+    static int failure(Exception e, String name, PrintWriter err) {
         Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
         int status;
         if (cause instanceof TailbusException t) {
@@ -98,12 +147,23 @@ public final class Tailbus implements Runnable {
         return status;
     }
 
+    /** Standard error as picocli writes to it. */
+    static PrintWriter stderr() {
+        return new PrintWriter(System.err, true);
+    }
+
     /** The version from the jar's manifest. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = Tailbus.class.getPackage().getImplementationVersion();
-            return new String[] {"tailbus " + (version == null ? "dev" : version)};
+            return new String[] {version()};
         }
+    }
+
+    /** {@code tailbus VERSION}, the version from the jar's manifest. */
+    static String version() {
+        String version = Tailbus.class.getPackage().getImplementationVersion();
+        // concat, not +: string concatenation spins classes at run time, which a quick start avoids
+        return "tailbus ".concat(version == null ? "dev" : version);
     }
 }

@@ -60,9 +60,16 @@ final class Libc {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle EVENTFD = bind("eventfd",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("strerror").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+    /**
+     * strerror, bound when a message is first needed: each call shape costs the JVM a generated
+     * stub at binding, a large part of a pipe tool's start, and this one serves failures only.
+     */
+    private static final class Strerror {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("strerror").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
 
     private Libc() {
     }
@@ -195,7 +202,7 @@ final class Libc {
 
     static String strerror(int errno) {
         try {
-            MemorySegment message = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment message = (MemorySegment) Strerror.HANDLE.invokeExact(errno);
             return message.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;

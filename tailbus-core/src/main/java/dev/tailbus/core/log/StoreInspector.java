@@ -69,98 +69,165 @@ public final class StoreInspector {
      */
     public static Report verify(Path root) throws IOException {
         Path absolute = root.toAbsolutePath().normalize();
-        List<Problem> problems = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
-        int segments = 0;
-        long records = 0;
-        EventWire.Fields fields = new EventWire.Fields();
-        CRC32C crc = new CRC32C();
+        Verification v = new Verification();
         for (Map.Entry<String, List<Path>> prefix : segments(absolute).entrySet()) {
             long lastPosition = 0;
             for (Path file : prefix.getValue()) {
-                segments++;
-                Path indexPath = SegmentFiles.index(file);
-                try (FileChannel data = FileChannel.open(file, StandardOpenOption.READ);
-                     FileChannel index = Files.exists(indexPath) ? FileChannel.open(indexPath, StandardOpenOption.READ)
-                             : null) {
-                    long entries = -1;
-                    if (index == null) {
-                        notes.add(file + ": no index (the next open builds it)");
+                lastPosition = v.segment(file, lastPosition);
+            }
+        }
+        return v.report();
+    }
+
+    /**
+     * Checks the segment files named, each on its own, as {@link #verify} checks a store's:
+     * a file with no index (such as the reference's {@code .pb}) is read as it is.
+     */
+    public static Report verifyFiles(List<Path> files) throws IOException {
+        Verification v = new Verification();
+        for (Path file : files) {
+            v.segment(file.toAbsolutePath().normalize(), 0);
+        }
+        return v.report();
+    }
+
+    /** What {@link #verify} has found so far. */
+    private static final class Verification {
+        final List<Problem> problems = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
+        final EventWire.Fields fields = new EventWire.Fields();
+        final CRC32C crc = new CRC32C();
+        int segments;
+        long records;
+
+        Report report() {
+            return new Report(segments, records, problems, notes);
+        }
+
+        /** Checks one segment whose positions must follow {@code lastPosition}; returns its last. */
+        long segment(Path file, long lastPosition) throws IOException {
+            segments++;
+            Path indexPath = SegmentFiles.index(file);
+            try (FileChannel data = FileChannel.open(file, StandardOpenOption.READ);
+                 FileChannel index = Files.exists(indexPath) ? FileChannel.open(indexPath, StandardOpenOption.READ)
+                         : null) {
+                long entries = -1;
+                if (index == null) {
+                    notes.add(file + ": no index (the next open builds it)");
+                } else {
+                    ByteBuffer header = Segment.littleEndian(IndexEntry.HEADER);
+                    index.read(header, 0);
+                    header.flip();
+                    if (!IndexEntry.validHeader(header)) {
+                        problems.add(new Problem(indexPath, 0, "not a tailbus index (bad header)"));
                     } else {
-                        ByteBuffer header = Segment.littleEndian(IndexEntry.HEADER);
-                        index.read(header, 0);
-                        header.flip();
-                        if (!IndexEntry.validHeader(header)) {
-                            problems.add(new Problem(indexPath, 0, "not a tailbus index (bad header)"));
-                        } else {
-                            entries = (index.size() - IndexEntry.HEADER) / IndexEntry.SIZE;
+                        entries = (index.size() - IndexEntry.HEADER) / IndexEntry.SIZE;
+                    }
+                }
+                RecordScanner scanner = new RecordScanner(data, 0, data.size());
+                ByteBuffer entry = Segment.littleEndian(IndexEntry.SIZE);
+                long n = 0;
+                long unpositioned = 0;
+                while (true) {
+                    RecordScanner.Status status = scanner.next();
+                    if (status == RecordScanner.Status.END) {
+                        break;
+                    }
+                    if (status == RecordScanner.Status.TORN) {
+                        problems.add(new Problem(file, scanner.offset, torn(scanner)));
+                        break;
+                    }
+                    records++;
+                    int length = (int) scanner.length;
+                    if (!EventWire.parse(scanner.body(), scanner.bodyOffset(), length, fields) || fields.topic == null) {
+                        problems.add(new Problem(file, scanner.offset, "record of " + length + " bytes is not an event"));
+                        continue;
+                    }
+                    if (fields.position <= 0) {
+                        unpositioned++;
+                    } else if (fields.position <= lastPosition) {
+                        problems.add(new Problem(file, scanner.offset, "position " + fields.position
+                                + " does not follow " + lastPosition));
+                    } else {
+                        lastPosition = fields.position;
+                    }
+                    if (entries >= 0 && n < entries) {
+                        entry.clear();
+                        index.read(entry, IndexEntry.at(n));
+                        crc.reset();
+                        crc.update(scanner.body(), scanner.bodyOffset(), length);
+                        String mismatch = null;
+                        if (entry.getLong(IndexEntry.OFFSET) != scanner.offset
+                                || entry.getInt(IndexEntry.LENGTH) != length) {
+                            mismatch = "index entry " + n + " points elsewhere (stale index)";
+                        } else if (entry.getInt(IndexEntry.CRC) != (int) crc.getValue()) {
+                            mismatch = "checksum mismatch: the record changed after it was written";
+                        } else if (entry.getLong(IndexEntry.POSITION) != fields.position) {
+                            mismatch = "index entry " + n + " has position " + entry.getLong(IndexEntry.POSITION);
+                        }
+                        if (mismatch != null) {
+                            problems.add(new Problem(file, scanner.offset, mismatch));
                         }
                     }
-                    RecordScanner scanner = new RecordScanner(data, 0, data.size());
-                    ByteBuffer entry = Segment.littleEndian(IndexEntry.SIZE);
-                    long n = 0;
-                    long unpositioned = 0;
-                    while (true) {
-                        RecordScanner.Status status = scanner.next();
-                        if (status == RecordScanner.Status.END) {
-                            break;
-                        }
-                        if (status == RecordScanner.Status.TORN) {
-                            problems.add(new Problem(file, scanner.offset, scanner.length < 0
-                                    ? "torn tail: a length prefix cut short"
-                                    : "torn tail: length " + scanner.length + " runs past the end of the file"));
-                            break;
-                        }
-                        records++;
-                        int length = (int) scanner.length;
-                        if (!EventWire.parse(scanner.body(), scanner.bodyOffset(), length, fields)
-                                || fields.topic == null) {
-                            problems.add(new Problem(file, scanner.offset, "record of " + length
-                                    + " bytes is not an event"));
-                            continue;
-                        }
-                        if (fields.position <= 0) {
-                            unpositioned++;
-                        } else if (fields.position <= lastPosition) {
-                            problems.add(new Problem(file, scanner.offset, "position " + fields.position
-                                    + " does not follow " + lastPosition));
-                        } else {
-                            lastPosition = fields.position;
-                        }
-                        if (entries >= 0 && n < entries) {
-                            entry.clear();
-                            index.read(entry, IndexEntry.at(n));
-                            crc.reset();
-                            crc.update(scanner.body(), scanner.bodyOffset(), length);
-                            String mismatch = null;
-                            if (entry.getLong(IndexEntry.OFFSET) != scanner.offset
-                                    || entry.getInt(IndexEntry.LENGTH) != length) {
-                                mismatch = "index entry " + n + " points elsewhere (stale index)";
-                            } else if (entry.getInt(IndexEntry.CRC) != (int) crc.getValue()) {
-                                mismatch = "checksum mismatch: the record changed after it was written";
-                            } else if (entry.getLong(IndexEntry.POSITION) != fields.position) {
-                                mismatch = "index entry " + n + " has position " + entry.getLong(IndexEntry.POSITION);
-                            }
-                            if (mismatch != null) {
-                                problems.add(new Problem(file, scanner.offset, mismatch));
-                            }
-                        }
-                        n++;
+                    n++;
+                }
+                if (unpositioned > 0) {
+                    notes.add(file + ": " + unpositioned + " records without a position (written by the "
+                            + "reference; the next open gives them positions)");
+                }
+                if (entries >= 0 && entries < n) {
+                    notes.add(file + ": index covers " + entries + " of " + n + " records (the next open adds the rest)");
+                } else if (entries > n) {
+                    problems.add(new Problem(indexPath, IndexEntry.at(n), "index has " + entries
+                            + " entries for " + n + " records"));
+                }
+            }
+            return lastPosition;
+        }
+    }
+
+    private static String torn(RecordScanner scanner) {
+        return scanner.length < 0
+                ? "torn tail: a length prefix cut short"
+                : "torn tail: length " + scanner.length + " runs past the end of the file";
+    }
+
+    /**
+     * Reads the events of the segment files named, each file whole and in its own order (no
+     * merge, no index needed: a reference {@code .pb} file is read as it is), passing those whose
+     * topic matches and whose position is above {@code after} (records without a position always
+     * pass) to {@code sink}. Returns what could not be read: records that are not events, and a
+     * torn tail; the rest of a file after a record that is not an event is still read.
+     */
+    public static List<Problem> dumpFiles(List<Path> files, Predicate<String> topics, long after, DumpSink sink)
+            throws IOException {
+        List<Problem> problems = new ArrayList<>();
+        EventWire.Fields fields = new EventWire.Fields();
+        for (Path given : files) {
+            Path file = given.toAbsolutePath().normalize();
+            try (FileChannel data = FileChannel.open(file, StandardOpenOption.READ)) {
+                RecordScanner scanner = new RecordScanner(data, 0, data.size());
+                for (RecordScanner.Status status = scanner.next(); status != RecordScanner.Status.END;
+                        status = scanner.next()) {
+                    if (status == RecordScanner.Status.TORN) {
+                        problems.add(new Problem(file, scanner.offset, torn(scanner)));
+                        break;
                     }
-                    if (unpositioned > 0) {
-                        notes.add(file + ": " + unpositioned + " records without a position (written by the "
-                                + "reference; the next open gives them positions)");
+                    int length = (int) scanner.length;
+                    if (!EventWire.parse(scanner.body(), scanner.bodyOffset(), length, fields) || fields.topic == null) {
+                        problems.add(new Problem(file, scanner.offset, "record of " + length + " bytes is not an event"));
+                        continue;
                     }
-                    if (entries >= 0 && entries < n) {
-                        notes.add(file + ": index covers " + entries + " of " + n + " records (the next open adds the rest)");
-                    } else if (entries > n) {
-                        problems.add(new Problem(indexPath, IndexEntry.at(n), "index has " + entries
-                                + " entries for " + n + " records"));
+                    if (!topics.test(fields.topic) || (fields.position > 0 && fields.position <= after)) {
+                        continue;
                     }
+                    byte[] body = Arrays.copyOfRange(scanner.body(), scanner.bodyOffset(), scanner.bodyOffset() + length);
+                    sink.accept(new StoredEvent(Math.max(fields.position, 0), fields.topic, fields.receiveTimeNanos, body),
+                            file, scanner.offset);
                 }
             }
         }
-        return new Report(segments, records, problems, notes);
+        return problems;
     }
 
     /**

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,16 +48,19 @@ class TailsrvCommandLineTest {
     void shouldRefuseAnUnreadableFileWithOneLineAndStatusOne() throws Exception {
         Path secret = Files.writeString(dir.resolve("secret"), "x");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("-w-------"));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         ProcessBuilder builder = Launcher.command("tailsrv", "--bind", "127.0.0.1", "-p", "0", secret.toString());
         if ("root".equals(System.getProperty("user.name"))) {
-            // Root reads every file: run the server as nobody, as a real deployment would.
-            Path setpriv = Path.of("/usr/bin/setpriv");
-            assumeTrue(Files.isExecutable(setpriv), "running as root without setpriv to drop privileges");
-            // One run as root first, so that the launcher's class-data archive is fresh and
-            // nobody need not (and could not) replace it.
-            assertThat(Launcher.run("--version").exitStatus()).isZero();
-            builder.command().addAll(0, List.of(setpriv.toString(), "--reuid=65534", "--regid=65534", "--clear-groups"));
+            // Root reads every file by its capabilities, not its uid. Drop those two and stay root:
+            // the file's mode then refuses root as its owner, while the checkout, the JDK and the
+            // launcher's caches stay reachable wherever they lie (another uid could not enter a
+            // checkout cloned into a folder of mode 700).
+            List<String> dropRead = List.of("/usr/bin/setpriv", "--bounding-set=-dac_override,-dac_read_search");
+            assumeTrue(Files.isExecutable(Path.of(dropRead.getFirst())), "running as root without setpriv to drop privileges");
+            List<String> probe = new ArrayList<>(dropRead);
+            probe.add("true");
+            assumeTrue(new ProcessBuilder(probe).start().waitFor() == 0,
+                    "running as root without the right to drop capabilities (no CAP_SETPCAP)");
+            builder.command().addAll(0, dropRead);
         }
         assertOneLine(Launcher.run(builder, new byte[0], Duration.ofSeconds(30)), 1, "cannot read " + secret + ": permission denied");
     }
