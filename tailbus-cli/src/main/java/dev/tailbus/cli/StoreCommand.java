@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -137,14 +139,19 @@ public final class StoreCommand implements Runnable {
             Predicate<String> filter = pattern == null ? t -> true : t -> TopicPatterns.matches(pattern, t);
             List<Path> named = files(files, "dump", false);
             Path root = named.isEmpty() ? parent.root() : null;
-            Path base = (root == null ? Path.of("") : root).toAbsolutePath().normalize();
+            // a file is shown as its path under the root, or as the command line named it
+            Path base = root == null ? null : root.toAbsolutePath().normalize();
+            Map<Path, String> given = new HashMap<>();
+            for (Path file : named) {
+                given.put(file.toAbsolutePath().normalize(), file.toString());
+            }
             PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out,
                     StandardCharsets.UTF_8), 1 << 16));
             StringBuilder line = new StringBuilder(512);
             boolean raw = rawEvent || noEvent;
             StoreInspector.DumpSink sink = (StoredEvent e, Path file, long offset) -> {
                 line.setLength(0);
-                String where = base.relativize(file).toString();
+                String where = base != null ? base.relativize(file).toString() : given.getOrDefault(file, file.toString());
                 if (raw) {
                     raw(line, e, where, offset);
                 } else {
