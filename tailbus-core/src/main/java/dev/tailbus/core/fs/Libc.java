@@ -39,32 +39,62 @@ final class Libc {
     private static final VarHandle ERRNO =
             CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle OPEN = bind("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = bind("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle FLOCK = bind("flock",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle READ = bind("read",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle WRITE = bind("write",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle POLL = bind("poll",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle INOTIFY_INIT1 = bind("inotify_init1",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle INOTIFY_ADD_WATCH = bind("inotify_add_watch",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle INOTIFY_RM_WATCH = bind("inotify_rm_watch",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle EVENTFD = bind("eventfd",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    // Each call is bound in a holder class of its own, when first made: binding costs the JVM a
+    // generated stub per call shape, at each start of a pipe tool (the ahead-of-time cache does
+    // not hold them), so a call that a run never makes, or makes only after its first output,
+    // costs nothing before it.
+    private static final class Open {
+        static final MethodHandle HANDLE = bind("open",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+    }
 
-    /**
-     * strerror, bound when a message is first needed: each call shape costs the JVM a generated
-     * stub at binding, a large part of a pipe tool's start, and this one serves failures only.
-     */
+    private static final class Close {
+        static final MethodHandle HANDLE = bind("close",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+
+    private static final class Flock {
+        static final MethodHandle HANDLE = bind("flock",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+
+    private static final class Read {
+        static final MethodHandle HANDLE = bind("read",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+
+    private static final class Write {
+        static final MethodHandle HANDLE = bind("write",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+
+    private static final class Poll {
+        static final MethodHandle HANDLE = bind("poll",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    }
+
+    private static final class InotifyInit1 {
+        static final MethodHandle HANDLE = bind("inotify_init1",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+
+    private static final class InotifyAddWatch {
+        static final MethodHandle HANDLE = bind("inotify_add_watch",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
+
+    private static final class InotifyRmWatch {
+        static final MethodHandle HANDLE = bind("inotify_rm_watch",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+
+    private static final class Eventfd {
+        static final MethodHandle HANDLE = bind("eventfd",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+
+    /** strerror: only failures need it. */
     private static final class Strerror {
         static final MethodHandle HANDLE = LINKER.downcallHandle(
                 LINKER.defaultLookup().find("strerror").orElseThrow(),
@@ -102,7 +132,7 @@ final class Libc {
     static Result open(String path, int flags, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int fd = (int) OPEN.invokeExact(capture, arena.allocateFrom(path), flags, mode);
+            int fd = (int) Open.HANDLE.invokeExact(capture, arena.allocateFrom(path), flags, mode);
             return result(fd, capture);
         } catch (Throwable t) {
             throw linkageFailure("open", t);
@@ -112,7 +142,7 @@ final class Libc {
     static Result close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int rc = (int) CLOSE.invokeExact(capture, fd);
+            int rc = (int) Close.HANDLE.invokeExact(capture, fd);
             return result(rc, capture);
         } catch (Throwable t) {
             throw linkageFailure("close", t);
@@ -122,7 +152,7 @@ final class Libc {
     static Result flock(int fd, int operation) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int rc = (int) FLOCK.invokeExact(capture, fd, operation);
+            int rc = (int) Flock.HANDLE.invokeExact(capture, fd, operation);
             return result(rc, capture);
         } catch (Throwable t) {
             throw linkageFailure("flock", t);
@@ -132,7 +162,7 @@ final class Libc {
     static Result read(int fd, MemorySegment buffer) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            long n = (long) READ.invokeExact(capture, fd, buffer, buffer.byteSize());
+            long n = (long) Read.HANDLE.invokeExact(capture, fd, buffer, buffer.byteSize());
             return result(n, capture);
         } catch (Throwable t) {
             throw linkageFailure("read", t);
@@ -142,7 +172,7 @@ final class Libc {
     static Result write(int fd, MemorySegment buffer) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            long n = (long) WRITE.invokeExact(capture, fd, buffer, buffer.byteSize());
+            long n = (long) Write.HANDLE.invokeExact(capture, fd, buffer, buffer.byteSize());
             return result(n, capture);
         } catch (Throwable t) {
             throw linkageFailure("write", t);
@@ -153,7 +183,7 @@ final class Libc {
     static Result poll(MemorySegment pollfds, int count, int timeoutMillis) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int n = (int) POLL.invokeExact(capture, pollfds, (long) count, timeoutMillis);
+            int n = (int) Poll.HANDLE.invokeExact(capture, pollfds, (long) count, timeoutMillis);
             return result(n, capture);
         } catch (Throwable t) {
             throw linkageFailure("poll", t);
@@ -163,7 +193,7 @@ final class Libc {
     static Result inotifyInit1(int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int fd = (int) INOTIFY_INIT1.invokeExact(capture, flags);
+            int fd = (int) InotifyInit1.HANDLE.invokeExact(capture, flags);
             return result(fd, capture);
         } catch (Throwable t) {
             throw linkageFailure("inotify_init1", t);
@@ -173,7 +203,7 @@ final class Libc {
     static Result inotifyAddWatch(int fd, String path, int mask) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int wd = (int) INOTIFY_ADD_WATCH.invokeExact(capture, fd, arena.allocateFrom(path), mask);
+            int wd = (int) InotifyAddWatch.HANDLE.invokeExact(capture, fd, arena.allocateFrom(path), mask);
             return result(wd, capture);
         } catch (Throwable t) {
             throw linkageFailure("inotify_add_watch", t);
@@ -183,7 +213,7 @@ final class Libc {
     static Result inotifyRmWatch(int fd, int wd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int rc = (int) INOTIFY_RM_WATCH.invokeExact(capture, fd, wd);
+            int rc = (int) InotifyRmWatch.HANDLE.invokeExact(capture, fd, wd);
             return result(rc, capture);
         } catch (Throwable t) {
             throw linkageFailure("inotify_rm_watch", t);
@@ -193,7 +223,7 @@ final class Libc {
     static Result eventfd(int initial, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int fd = (int) EVENTFD.invokeExact(capture, initial, flags);
+            int fd = (int) Eventfd.HANDLE.invokeExact(capture, initial, flags);
             return result(fd, capture);
         } catch (Throwable t) {
             throw linkageFailure("eventfd", t);
