@@ -14,6 +14,7 @@ import com.google.protobuf.UInt32Value;
 import com.google.protobuf.UInt64Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -75,6 +76,22 @@ final class BusJson {
         out.append(",\"payload_size\":").append(e.payload().getSerializedSize());
         payload(out, e.payload());
         out.append('}');
+    }
+
+    /**
+     * Appends the JSON object of a stored event, the bytes of an {@code EncapsulatedEvent}, as
+     * {@link #event} does; returns null, or why the bytes do not decode (nothing appended). Here,
+     * not in {@code StoreCommand}, so that only running a dump loads protobuf's classes.
+     */
+    static String stored(StringBuilder out, byte[] event) {
+        BusEvent decoded;
+        try {
+            decoded = BusEvent.fromProto(EncapsulatedEvent.parseFrom(event));
+        } catch (InvalidProtocolBufferException e) {
+            return e.getMessage();
+        }
+        event(out, decoded);
+        return null;
     }
 
     /** RFC 3339 in UTC with nanoseconds, such as {@code 2026-11-25T13:45:00.123456789Z}. */

@@ -1,6 +1,5 @@
 package dev.tailbus.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tailbus.core.TailbusException;
 import dev.tailbus.core.log.EventLog;
 import dev.tailbus.core.log.LogConfig;
@@ -8,8 +7,6 @@ import dev.tailbus.core.log.StoreInspector;
 import dev.tailbus.core.log.StorePattern;
 import dev.tailbus.core.log.StoredEvent;
 import dev.tailbus.core.log.TopicPatterns;
-import dev.tailbus.protobus.client.BusEvent;
-import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -199,15 +196,12 @@ public final class StoreCommand implements Runnable {
             line.append('}');
         }
 
-        private static void decoded(StringBuilder line, StoredEvent e, String file, long offset) throws IOException {
-            BusEvent event;
-            try {
-                event = BusEvent.fromProto(EncapsulatedEvent.parseFrom(e.event()));
-            } catch (InvalidProtocolBufferException bad) {
+        private static void decoded(StringBuilder line, StoredEvent e, String file, long offset) {
+            String failure = BusJson.stored(line, e.event());
+            if (failure != null) {
                 throw new TailbusException(TailbusException.Kind.CORRUPT, file + ": offset " + offset
-                        + ": the event does not decode (" + bad.getMessage() + "); --raw-event prints its bytes");
+                        + ": the event does not decode (" + failure + "); --raw-event prints its bytes");
             }
-            BusJson.event(line, event);
             line.setLength(line.length() - 1); // the closing brace: the location follows
             line.append(",\"file\":");
             Json.string(line, file);

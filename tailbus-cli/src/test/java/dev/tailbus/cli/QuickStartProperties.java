@@ -53,7 +53,7 @@ class QuickStartProperties {
                 });
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 400)
     void shouldReadACommandLineOnlyAsPicocliReadsIt(@ForAll("commandLines") List<String> tokens) {
         List<String> args = new ArrayList<>();
         args.add("filebus");
