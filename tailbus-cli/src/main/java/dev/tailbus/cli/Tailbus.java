@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 /**
  * The one launcher: {@code tailbus TOOL ...}. Each tool is a subcommand; {@code bin/tailbus}
  * reached through a link named after a tool puts that name first, so {@code bin/filebus ...}
- * is {@code tailbus filebus ...}.
+ * is {@code tailbus filebus ...}. The most frequent command lines of a pipe tool run without
+ * picocli ({@link QuickStart}); the others build only the subcommand they name ({@link #TOOLS}).
  *
  * <p>Errors reach the user as one line on stderr and an exit status: 2 for a usage error, 1 for
  * anything the world did (a missing file, a port in use). Set {@code TAILBUS_DEBUG=1} to see the
