@@ -8,7 +8,11 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.Closeable;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -70,13 +74,33 @@ public final class TailsrvMetrics implements Closeable {
 
     private static List<FileStats> take(TailServer server) {
         try {
-            return server.stats().get(STATS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            return byPath(server.stats().get(STATS_WAIT_MILLIS, TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();
         } catch (ExecutionException | TimeoutException e) {
             return List.of();
         }
+    }
+
+    /**
+     * One entry per path: a file served on several ports ({@code --serve}) is one series, its
+     * figures summed (the most behind: the largest), since a series must not repeat its labels.
+     */
+    static List<FileStats> byPath(List<FileStats> all) {
+        Map<Path, FileStats> merged = new LinkedHashMap<>();
+        for (FileStats f : all) {
+            merged.merge(f.file().path(), f, (a, b) -> {
+                Map<HeaderRefusal, Long> refused = new EnumMap<>(HeaderRefusal.class);
+                for (HeaderRefusal why : HeaderRefusal.values()) {
+                    refused.put(why, a.headersRefused().get(why) + b.headersRefused().get(why));
+                }
+                return new FileStats(a.file(), a.clients() + b.clients(), a.clientsAccepted() + b.clientsAccepted(),
+                        a.bytesSent() + b.bytesSent(), a.clientsBehind() + b.clientsBehind(),
+                        a.bytesBehind() + b.bytesBehind(), Math.max(a.mostBehind(), b.mostBehind()), refused);
+            });
+        }
+        return List.copyOf(merged.values());
     }
 
     private static void gauge(PrometheusRegistry registry, ScrapeCache<List<FileStats>> stats, String name,
