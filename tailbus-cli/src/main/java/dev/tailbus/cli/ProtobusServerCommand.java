@@ -4,6 +4,8 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.FlushPolicy;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.core.log.StorePattern;
+import dev.tailbus.http.HttpFace;
+import dev.tailbus.http.HttpFaceConfig;
 import dev.tailbus.protobus.server.ListenAddress;
 import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ProtobusServer;
@@ -97,6 +99,11 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String maxEventSize;
 
+    @Option(names = "--http-address", paramLabel = "HOST:PORT",
+            description = {"Also serve the HTTP/JSON API, Server-Sent Events and the web console on HOST:PORT "
+                    + "(:PORT for every interface, port 0 for a free one; default: off)."})
+    String httpAddress;
+
     @Override
     public Integer call() throws Exception {
         configureLogging(logLevel);
@@ -124,6 +131,14 @@ public final class ProtobusServerCommand implements Callable<Integer> {
         }
         ProtobusServerConfig config = new ProtobusServerConfig(listen, store.build(), maxThreads, (int) maxEvent,
                 InstantSource.system());
+        ListenAddress http = null;
+        if (httpAddress != null) {
+            try {
+                http = ListenAddress.parse(httpAddress);
+            } catch (ProtobusException e) {
+                throw new ProtobusException(Kind.BAD_INPUT, "--http-address: " + e.getMessage());
+            }
+        }
 
         CountDownLatch stop = new CountDownLatch(1);
         SignalTrap.onTermination(stop::countDown);
@@ -131,8 +146,22 @@ public final class ProtobusServerCommand implements Callable<Integer> {
         Logger log = Logger.getLogger("dev.tailbus.protobus");
         String host = listen.host() == null ? "" : listen.host();
         log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
+        HttpFace face = null;
+        if (http != null) {
+            try {
+                face = HttpFace.start(HttpFaceConfig.forServer(http, listen, server.port(), (int) maxEvent));
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
+            String httpHost = http.host() == null ? "" : http.host();
+            log.info("HTTP API and console on " + httpHost + ":" + face.port());
+        }
         stop.await();
         log.info("shutting down");
+        if (face != null) {
+            face.close();
+        }
         server.close();
         log.info("stopped; store closed");
         return 0;
