@@ -104,6 +104,11 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "(:PORT for every interface, port 0 for a free one; default: off)."})
     String httpAddress;
 
+    @Option(names = "--http-heartbeat", paramLabel = "DURATION", defaultValue = "10s",
+            description = "With --http-address: send a comment line on an idle event stream after this long, so "
+                    + "that a client that is gone is noticed (default: ${DEFAULT-VALUE}).")
+    String httpHeartbeat;
+
     @Override
     public Integer call() throws Exception {
         configureLogging(logLevel);
@@ -132,6 +137,10 @@ public final class ProtobusServerCommand implements Callable<Integer> {
         ProtobusServerConfig config = new ProtobusServerConfig(listen, store.build(), maxThreads, (int) maxEvent,
                 InstantSource.system());
         ListenAddress http = null;
+        Duration heartbeat = Durations.parse("--http-heartbeat", httpHeartbeat);
+        if (heartbeat.isZero() || heartbeat.isNegative()) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--http-heartbeat must be positive, got " + httpHeartbeat);
+        }
         if (httpAddress != null) {
             try {
                 http = ListenAddress.parse(httpAddress);
@@ -149,7 +158,8 @@ public final class ProtobusServerCommand implements Callable<Integer> {
         HttpFace face = null;
         if (http != null) {
             try {
-                face = HttpFace.start(HttpFaceConfig.forServer(http, listen, server.port(), (int) maxEvent));
+                face = HttpFace.start(HttpFaceConfig.forServer(http, listen, server.port(), (int) maxEvent)
+                        .withHeartbeat(heartbeat));
             } catch (RuntimeException e) {
                 server.close();
                 throw e;

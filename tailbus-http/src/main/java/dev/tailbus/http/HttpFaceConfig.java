@@ -46,6 +46,11 @@ public record HttpFaceConfig(ListenAddress listen, String busHost, int busPort, 
         return new HttpFaceConfig(httpListen, host, busPort, maxEventBytes, DEFAULT_HEARTBEAT);
     }
 
+    /** This configuration with another heartbeat. */
+    public HttpFaceConfig withHeartbeat(Duration every) {
+        return new HttpFaceConfig(listen, busHost, busPort, maxEventBytes, every);
+    }
+
     /** The largest request body: a JSON array of events may carry several events of the largest size. */
     long maxBodyBytes() {
         return Math.max(16L << 20, 2L * maxEventBytes + (1 << 20));
