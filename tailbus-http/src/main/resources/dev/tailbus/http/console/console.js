@@ -86,14 +86,24 @@
       if (!tr) {
         tr = document.createElement("tr");
         tr.dataset.topic = t.topic;
-        const name = cell(tr, t.topic, "topic");
+        const name = cell(tr, "", "topic");
+        // allow line breaks after each '/' of a long topic, nowhere else
+        t.topic.split("/").forEach((part, i, parts) => {
+          name.appendChild(document.createTextNode(part + (i < parts.length - 1 ? "/" : "")));
+          if (i < parts.length - 1) name.appendChild(document.createElement("wbr"));
+        });
         name.title = "tail this topic";
         name.addEventListener("click", () => watchTopic(t.topic));
         cell(tr, "", "num events");
         cell(tr, "", "num rate");
         cell(tr, "", "num wide bytes");
         cell(tr, "", "wide first");
-        cell(tr, "", "last");
+        const lastCell = cell(tr, "", "last");
+        for (const cls of ["d", "h", "ms"]) {
+          const span = document.createElement("span");
+          span.className = cls;
+          lastCell.appendChild(span);
+        }
         // keep the table sorted by topic, as the server lists them
         let before = null;
         for (const other of body.rows) { if (other.dataset.topic > t.topic) { before = other; break; } }
@@ -101,10 +111,16 @@
       }
       const old = tr.querySelector(".events").textContent;
       text(tr.querySelector(".events"), number(t.events));
-      text(tr.querySelector(".rate"), r === null ? "-" : r.toFixed(r < 10 ? 1 : 0));
+      text(tr.querySelector(".rate"), r === null ? "-"
+        : r < 10 ? r.toFixed(1) : Math.round(r).toLocaleString("en-US"));
       text(tr.querySelector(".bytes"), bytes(t.bytes));
       text(tr.querySelector(".first"), shortTime(t.first_time));
-      text(tr.querySelector(".last"), shortTime(t.last_time));
+      const last = shortTime(t.last_time);
+      const cut = last.indexOf(" ");
+      const dot = last.lastIndexOf(".");
+      text(tr.querySelector(".last .d"), last.substring(0, cut + 1));
+      text(tr.querySelector(".last .h"), last.substring(cut + 1, dot));
+      text(tr.querySelector(".last .ms"), last.substring(dot));
       tr.classList.toggle("fresh", old !== "" && old !== tr.querySelector(".events").textContent);
     }
     for (const [topic, tr] of rows) {
