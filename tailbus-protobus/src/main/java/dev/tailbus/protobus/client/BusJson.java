@@ -143,18 +143,27 @@ public final class BusJson {
             w.name("payload").nullValue();
             return;
         }
-        Class<? extends Message> wrapper = WRAPPERS.get(url.substring(url.lastIndexOf('/') + 1));
+        String name = url.substring(url.lastIndexOf('/') + 1);
+        if (name.equals("google.protobuf.BytesValue")) {
+            // the common case, without JsonFormat's generic printer: proto3 JSON writes bytes in base64
+            try {
+                byte[] bytes = BytesValue.parseFrom(any.getValue()).getValue().toByteArray();
+                w.name("payload").value(Base64.getEncoder().encodeToString(bytes));
+                String text = utf8(bytes);
+                if (text != null) {
+                    w.name("payload_text").value(text);
+                }
+                return;
+            } catch (InvalidProtocolBufferException e) {
+                // not what its type says: shown as bytes below
+            }
+        }
+        Class<? extends Message> wrapper = name.equals("google.protobuf.BytesValue") ? null : WRAPPERS.get(name);
         if (wrapper != null) {
             try {
                 Message value = any.unpack(wrapper);
                 // The proto3 JSON mapping of a wrapper is the JSON of its value alone.
                 w.name("payload").jsonValue(WRAPPER.print(value));
-                if (value instanceof BytesValue bytes) {
-                    String text = utf8(bytes.getValue().toByteArray());
-                    if (text != null) {
-                        w.name("payload_text").value(text);
-                    }
-                }
                 return;
             } catch (InvalidProtocolBufferException e) {
                 // not what its type says: shown as bytes
