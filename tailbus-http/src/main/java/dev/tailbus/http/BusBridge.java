@@ -10,9 +10,13 @@ import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +29,9 @@ import java.util.concurrent.TimeoutException;
  * {@code PublishBatch} call and every event stream a {@code Subscribe} call (through the client
  * library's {@link BusSubscriber}), so that events are checked, stored, delivered and flow
  * controlled exactly as for any gRPC client, and whatever the server applies to its calls applies
- * to these too. Topics and facts come from the admin service.
+ * to these too. Topics and facts come from the admin service. A request's {@code Authorization}
+ * header goes with its calls as the {@code authorization} metadata, so that a server checking
+ * access tokens judges the HTTP client, not the face.
  *
  * <p>gRPC failures become {@link HttpProblem}s with the matching HTTP status. Thread-safe.
  */
@@ -33,6 +39,9 @@ final class BusBridge implements AutoCloseable {
     /** Events per {@code EventBatch} message: far below the server's message limit. */
     private static final int BATCH_BYTES = 4 << 20;
     private static final long CALL_SECONDS = 30;
+
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ManagedChannel channel;
     private final String target;
@@ -49,9 +58,9 @@ final class BusBridge implements AutoCloseable {
      * Publishes {@code events} on one {@code PublishBatch} call and returns their positions, in
      * order, once the server stored them.
      */
-    long[] publish(List<EncapsulatedEvent> events) {
+    long[] publish(String authorization, List<EncapsulatedEvent> events) {
         CompletableFuture<Status> answer = new CompletableFuture<>();
-        StreamObserver<EventBatch> call = ProtobusServiceGrpc.newStub(channel)
+        StreamObserver<EventBatch> call = ProtobusServiceGrpc.newStub(as(authorization))
                 .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
                 .publishBatch(new StreamObserver<>() {
                     @Override
@@ -102,18 +111,18 @@ final class BusBridge implements AutoCloseable {
         return positions;
     }
 
-    ListTopicsResponse topics(List<String> patterns) {
+    ListTopicsResponse topics(String authorization, List<String> patterns) {
         try {
-            return AdminGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
+            return AdminGrpc.newBlockingStub(as(authorization)).withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
                     .listTopics(ListTopicsRequest.newBuilder().addAllTopics(patterns).build());
         } catch (StatusRuntimeException e) {
             throw problem("list topics", e);
         }
     }
 
-    ServerInfoResponse info() {
+    ServerInfoResponse info(String authorization) {
         try {
-            return AdminGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
+            return AdminGrpc.newBlockingStub(as(authorization)).withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
                     .serverInfo(ServerInfoRequest.getDefaultInstance());
         } catch (StatusRuntimeException e) {
             throw problem("read the server's facts", e);
@@ -121,8 +130,18 @@ final class BusBridge implements AutoCloseable {
     }
 
     /** A subscriber on the shared channel that does not reconnect: the browser's EventSource does. */
-    BusSubscriber.Builder subscriber() {
-        return BusSubscriber.builder(channel).reconnectFor(java.time.Duration.ZERO);
+    BusSubscriber.Builder subscriber(String authorization) {
+        return BusSubscriber.builder(as(authorization)).reconnectFor(java.time.Duration.ZERO);
+    }
+
+    /** The channel, carrying {@code authorization} (an HTTP {@code Authorization} value) when given. */
+    private Channel as(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            return channel;
+        }
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, authorization.trim());
+        return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     private <T> T await(CompletableFuture<T> answer, String what) {

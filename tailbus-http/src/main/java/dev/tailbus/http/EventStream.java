@@ -59,7 +59,7 @@ final class EventStream {
                 throw HttpProblem.badRequest(e.getMessage());
             }
         }
-        BusSubscriber.Builder builder = bus.subscriber().topics(patterns);
+        BusSubscriber.Builder builder = bus.subscriber(FaceRouter.authorization(exchange)).topics(patterns);
         String lastEventId = exchange.getRequestHeaders().getFirst("Last-Event-ID");
         long history = query.number("history");
         long after = query.number("after");

@@ -83,7 +83,10 @@ final class FaceRouter implements HttpHandler {
             String topic = path.substring(TOPICS.length() + 1, path.length() - EVENTS_SUFFIX.length());
             publish(exchange, query, topic);
         } else if (path.equals("/api/events")) {
-            allow(exchange, method, "GET");
+            if (!method.equals("GET")) {
+                exchange.getResponseHeaders().set("Allow", "GET");
+                throw new HttpProblem(405, "method " + method + " is not allowed on /api/events; use GET");
+            }
             events.serve(exchange, query);
         } else if (path.equals("/api/server")) {
             allow(exchange, method, "GET");
@@ -98,6 +101,10 @@ final class FaceRouter implements HttpHandler {
         }
     }
 
+    static String authorization(HttpExchange exchange) {
+        return exchange.getRequestHeaders().getFirst("Authorization");
+    }
+
     private static void allow(HttpExchange exchange, String method, String allowed) {
         if (!method.equals(allowed) && !(allowed.equals("GET") && method.equals("HEAD"))) {
             exchange.getResponseHeaders().set("Allow", allowed.equals("GET") ? "GET, HEAD" : allowed);
@@ -109,7 +116,7 @@ final class FaceRouter implements HttpHandler {
     private void topics(HttpExchange exchange, Query query) throws IOException {
         query.only(Set.of("pattern"));
         List<String> patterns = query.all("pattern");
-        ListTopicsResponse answer = bus.topics(patterns);
+        ListTopicsResponse answer = bus.topics(authorization(exchange), patterns);
         HttpAnswers.json(exchange, 200, (JsonWriter w) -> {
             w.beginObject();
             w.name("last_position").value(answer.getLastPosition());
@@ -136,7 +143,7 @@ final class FaceRouter implements HttpHandler {
             byte[] body = HttpAnswers.body(exchange, config.maxEventBytes(), "the event's payload");
             events = PublishedEvents.raw(topic, body, query.tags(), config.maxEventBytes());
         }
-        long[] positions = bus.publish(events);
+        long[] positions = bus.publish(authorization(exchange), events);
         HttpAnswers.json(exchange, 200, (JsonWriter w) -> {
             w.beginObject();
             w.name("topic").value(topic);
@@ -150,7 +157,7 @@ final class FaceRouter implements HttpHandler {
     }
 
     private void server(HttpExchange exchange) throws IOException {
-        ServerInfoResponse info = bus.info();
+        ServerInfoResponse info = bus.info(authorization(exchange));
         Instant started = Instant.ofEpochSecond(info.getStarted().getSeconds(), info.getStarted().getNanos());
         HttpAnswers.json(exchange, 200, (JsonWriter w) -> {
             w.beginObject();

@@ -125,6 +125,41 @@ class HttpApiTest {
     }
 
     @Test
+    void shouldLetASlowStreamFallBehindWithoutHoldingUpPublishersAndCatchUpWithNothingLost() throws Exception {
+        Path store = Files.createDirectory(root.resolve("store"));
+        int n = 5_000;
+        try (HttpFaceServer server = HttpFaceServer.start(store)) {
+            HttpResponse<java.io.InputStream> answer = server.client.send(java.net.http.HttpRequest.newBuilder(
+                    server.uri("/api/events?pattern=slow")).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(answer.body(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null && !line.equals(": subscribed")) {
+                    // the stream's preamble
+                }
+                // About 45 MB of event stream while this client reads nothing: far more than the
+                // sockets, the gRPC window and the subscriber's queue hold, so the server must read
+                // the rest from the log later. The publisher is not held up meanwhile.
+                byte[] payload = "p".repeat(4000).getBytes(StandardCharsets.UTF_8);
+                try (BusPublisher publisher = BusPublisher.builder("127.0.0.1:" + server.process.port()).build()) {
+                    for (int i = 0; i < n; i++) {
+                        publisher.publishAsync(BusEvent.of("slow", payload));
+                    }
+                    publisher.flush();
+                }
+                long expected = 1;
+                while (expected <= n && (line = in.readLine()) != null) {
+                    if (line.startsWith("id: ")) {
+                        assertThat(Long.parseLong(line.substring(4))).isEqualTo(expected);
+                        expected++;
+                    }
+                }
+                assertThat(expected - 1).isEqualTo(n);
+            }
+        }
+    }
+
+    @Test
     void shouldResumeAStreamAfterLastEventIdAcrossAServerRestartWithNothingLostOrRepeated() throws Exception {
         Path store = Files.createDirectory(root.resolve("store"));
         int grpcPort;
