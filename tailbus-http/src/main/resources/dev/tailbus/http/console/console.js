@@ -5,7 +5,7 @@
 (function () {
   const RATE_WINDOW_MS = 5000;   // the rate is measured over this much of the past
   const TOPICS_EVERY_MS = 1000;
-  const FACTS_EVERY_MS = 3000;
+  const FACTS_EVERY_MS = 2000;
   const TAIL_MAX = 500;          // lines kept in the tail (and held while paused)
 
   const $ = (id) => document.getElementById(id);

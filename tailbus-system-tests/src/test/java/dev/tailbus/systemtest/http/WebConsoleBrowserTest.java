@@ -68,7 +68,7 @@ class WebConsoleBrowserTest {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--user-data-dir=" + Files.createDirectory(root.resolve("chromium-profile")), "--window-size=1280,900");
+                "--user-data-dir=" + Files.createDirectory(root.resolve("chromium-profile")), "--window-size=1200,720");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
@@ -175,8 +175,12 @@ class WebConsoleBrowserTest {
                 Double r = rate("rated");
                 return r != null && r > 0;
             });
+            for (String reading : List.of("{\"t\": 21.5, \"unit\": \"C\"}", "{\"t\": 21.7, \"unit\": \"C\"}")) {
+                publisher.publishAsync(BusEvent.of("watched/sensor", reading.getBytes(StandardCharsets.UTF_8)));
+            }
             publisher.publish(BusEvent.of("watched/a", "for the picture".getBytes(StandardCharsets.UTF_8)));
-            await().atMost(WAIT).until(() -> tailLines().stream().anyMatch(l -> l.contains("for the picture")));
+            await().atMost(WAIT).until(() -> tailLines().stream().anyMatch(l -> l.contains("for the picture"))
+                    && row("watched/sensor") != null);
             File shot = browser.getScreenshotAs(OutputType.FILE);
             Path target = Path.of("target", "console.png");
             Files.createDirectories(target.getParent());
