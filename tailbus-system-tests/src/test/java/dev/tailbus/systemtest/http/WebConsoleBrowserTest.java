@@ -68,7 +68,7 @@ class WebConsoleBrowserTest {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--user-data-dir=" + Files.createDirectory(root.resolve("chromium-profile")), "--window-size=1200,720");
+                "--user-data-dir=" + Files.createDirectory(root.resolve("chromium-profile")), "--window-size=1200,840");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
