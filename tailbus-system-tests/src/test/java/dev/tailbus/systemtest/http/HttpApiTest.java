@@ -118,7 +118,22 @@ class HttpApiTest {
             assertThat(facts.get("store").getAsString()).contains(store.toString());
             assertThat(facts.get("flush").getAsString()).isEqualTo("none");
             live.close();
-            // The client went: the next heartbeat's write fails and its subscription is released.
+            await().atMost(WAIT).until(() -> server.json("/api/server").getAsJsonObject()
+                    .get("event_streams").getAsInt() == 0);
+
+            // A client that goes away without a word (its socket closed, as a crashed browser's
+            // is): the next heartbeat's write fails and its subscription is released.
+            try (java.net.Socket gone = new java.net.Socket("127.0.0.1", server.httpPort)) {
+                gone.getOutputStream().write(("GET /api/events?pattern=quiet HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        gone.getInputStream(), StandardCharsets.UTF_8));
+                String line;
+                while ((line = in.readLine()) != null && !line.endsWith(": subscribed")) {
+                    // headers and the chunk size
+                }
+                assertThat(server.json("/api/server").getAsJsonObject().get("event_streams").getAsInt()).isEqualTo(1);
+            }
             await().atMost(WAIT).until(() -> server.json("/api/server").getAsJsonObject()
                     .get("event_streams").getAsInt() == 0);
         }
