@@ -192,6 +192,7 @@
   function startTail() {
     if (source) source.close();
     paused = false; held = []; received = 0;
+    $("tail-list").replaceChildren(); // a new pattern starts a new tail
     text($("tail-pause"), "Pause");
     const params = new URLSearchParams();
     const pattern = $("tail-pattern").value;

@@ -203,6 +203,37 @@ class WebConsoleBrowserTest {
         });
     }
 
+    @Test
+    @Order(5)
+    void shouldGoOnTailingAfterAServerRestartWithNothingLostOrRepeated() throws Exception {
+        browser.findElement(By.id("tail-pattern")).clear();
+        browser.findElement(By.id("tail-pattern")).sendKeys("resume/");
+        browser.findElement(By.id("tail-start")).click();
+        await().atMost(WAIT).until(() -> server.json("/api/server").getAsJsonObject().get("event_streams").getAsInt() == 1);
+        for (int i = 0; i < 3; i++) {
+            publisher.publishAsync(BusEvent.of("resume/x", ("before " + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        publisher.flush();
+        await().atMost(WAIT).until(() -> tailLines().size() == 3);
+
+        // The same store on the same ports: the page's EventSource reconnects by itself, with Last-Event-ID.
+        int grpcPort = server.process.port();
+        int httpPort = server.httpPort;
+        publisher.close();
+        server.close();
+        server = HttpFaceServer.startOn(grpcPort, httpPort, root.resolve("store"));
+        publisher = BusPublisher.builder("127.0.0.1:" + grpcPort).build();
+        await().atMost(WAIT).until(() -> server.json("/api/server").getAsJsonObject().get("event_streams").getAsInt() == 1);
+        for (int i = 0; i < 2; i++) {
+            publisher.publishAsync(BusEvent.of("resume/x", ("after " + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        publisher.flush();
+        await().atMost(WAIT).until(() -> tailLines().size() >= 5);
+        List<String> payloads = browser.findElements(By.cssSelector("#tail-list li .pl")).stream()
+                .map(WebElement::getText).toList();
+        assertThat(payloads).containsExactly("after 1", "after 0", "before 2", "before 1", "before 0");
+    }
+
     private String text(String id) {
         return browser.findElement(By.id(id)).getText();
     }
