@@ -15,11 +15,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Every request of the face: finds the resource by path and method and answers it, or answers a
  * JSON error (400 bad input, 404 unknown path, 405 wrong method with {@code Allow}, 413 too
- * large, 5xx when the server cannot be reached). A failing request never stops the face.
+ * large, 5xx when the server cannot be reached). A failing request never stops the face. At most
+ * {@value #CONCURRENT_PUBLISHES} publishing requests hold their bodies at once (the rest wait up
+ * to 30 s, then get 503), so memory stays bounded however many clients post.
  *
  * <pre>
  *   GET  /api/topics[?pattern=RE...]          the stored topics, as tailbus topics --format json
@@ -34,6 +38,11 @@ final class FaceRouter implements HttpHandler {
     private static final String TOPICS = "/api/topics";
     private static final String EVENTS_SUFFIX = "/events";
 
+    /** Publishing requests whose bodies are read and converted at once; more wait. */
+    static final int CONCURRENT_PUBLISHES = 4;
+    private static final long PUBLISH_WAIT_SECONDS = 30;
+
+    private final Semaphore publishing = new Semaphore(CONCURRENT_PUBLISHES, true);
     private final BusBridge bus;
     private final EventStream events;
     private final ConsoleFiles console;
@@ -131,6 +140,23 @@ final class FaceRouter implements HttpHandler {
 
     private void publish(HttpExchange exchange, Query query, String topic) throws IOException {
         query.only(Set.of("tag"));
+        // Bodies are read whole: a few at a time bound the memory however many clients post.
+        try {
+            if (!publishing.tryAcquire(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new HttpProblem(503, "too many publishes at once; try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpProblem(503, "interrupted");
+        }
+        try {
+            publishHeld(exchange, query, topic);
+        } finally {
+            publishing.release();
+        }
+    }
+
+    private void publishHeld(HttpExchange exchange, Query query, String topic) throws IOException {
         String type = exchange.getRequestHeaders().getFirst("Content-Type");
         boolean json = type != null && type.toLowerCase(Locale.ROOT).trim().startsWith("application/json");
         List<EncapsulatedEvent> events;
