@@ -6,6 +6,8 @@ import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.core.log.StorePattern;
 import dev.tailbus.http.HttpFace;
 import dev.tailbus.http.HttpFaceConfig;
+import dev.tailbus.metrics.MetricsEndpoint;
+import dev.tailbus.metrics.ProtobusMetrics;
 import dev.tailbus.protobus.server.ListenAddress;
 import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ProtobusServer;
@@ -109,6 +111,11 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "that a client that is gone is noticed (default: ${DEFAULT-VALUE}).")
     String httpHeartbeat;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (:PORT: every interface; "
+                    + "default: off).")
+    String metricsAddress;
+
     @Override
     public Integer call() throws Exception {
         configureLogging(logLevel);
@@ -130,6 +137,9 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             store.retainBytes(parseSize("--retain-size", retainSize));
         }
         store.flush(FlushPolicy.parse(flush));
+        ProtobusMetrics metrics = ProtobusMetrics.at(metricsAddress == null ? null
+                : MetricsEndpoint.parseAddress(metricsAddress));
+        store.observer(metrics.logObserver());
         long maxEvent = parseSize("--max-event-size", maxEventSize);
         if (maxEvent > ProtobusServerConfig.MAX_EVENT_BYTES_LIMIT) {
             throw new ProtobusException(Kind.BAD_INPUT, "--max-event-size must be at most 1G, got " + maxEventSize);
@@ -151,28 +161,35 @@ public final class ProtobusServerCommand implements Callable<Integer> {
 
         CountDownLatch stop = new CountDownLatch(1);
         SignalTrap.onTermination(stop::countDown);
-        ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
         Logger log = Logger.getLogger("dev.tailbus.protobus");
-        String host = listen.host() == null ? "" : listen.host();
-        log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
-        HttpFace face = null;
-        if (http != null) {
-            try {
-                face = HttpFace.start(HttpFaceConfig.forServer(http, listen, server.port(), (int) maxEvent)
-                        .withHeartbeat(heartbeat));
-            } catch (RuntimeException e) {
-                server.close();
-                throw e;
+        try (MetricsEndpoint scrapes = metrics.serve()) {
+            ProtobusServer server = metrics.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
+            String host = listen.host() == null ? "" : listen.host();
+            log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
+            if (scrapes != null) {
+                log.info("metrics on " + scrapes.describe());
             }
-            String httpHost = http.host() == null ? "" : http.host();
-            log.info("HTTP API and console on " + httpHost + ":" + face.port());
+            HttpFace face = null;
+            if (http != null) {
+                try {
+                    face = HttpFace.start(HttpFaceConfig.forServer(http, listen, server.port(), (int) maxEvent)
+                            .withHeartbeat(heartbeat));
+                } catch (RuntimeException e) {
+                    server.close();
+                    throw e;
+                }
+                String httpHost = http.host() == null ? "" : http.host();
+                log.info("HTTP API and console on " + httpHost + ":" + face.port());
+            }
+            SystemdNotify.ready();
+            stop.await();
+            SystemdNotify.stopping();
+            log.info("shutting down");
+            if (face != null) {
+                face.close();
+            }
+            server.close();
         }
-        stop.await();
-        log.info("shutting down");
-        if (face != null) {
-            face.close();
-        }
-        server.close();
         log.info("stopped; store closed");
         return 0;
     }
