@@ -142,7 +142,7 @@ class HttpApiTest {
     @Test
     void shouldLetASlowStreamFallBehindWithoutHoldingUpPublishersAndCatchUpWithNothingLost() throws Exception {
         Path store = Files.createDirectory(root.resolve("store"));
-        int n = 5_000;
+        int n = 3_000;
         try (HttpFaceServer server = HttpFaceServer.start(store)) {
             HttpResponse<java.io.InputStream> answer = server.client.send(java.net.http.HttpRequest.newBuilder(
                     server.uri("/api/events?pattern=slow")).build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -152,7 +152,7 @@ class HttpApiTest {
                 while ((line = in.readLine()) != null && !line.equals(": subscribed")) {
                     // the stream's preamble
                 }
-                // About 45 MB of event stream while this client reads nothing: far more than the
+                // About 28 MB of event stream while this client reads nothing: far more than the
                 // sockets, the gRPC window and the subscriber's queue hold, so the server must read
                 // the rest from the log later. The publisher is not held up meanwhile.
                 byte[] payload = "p".repeat(4000).getBytes(StandardCharsets.UTF_8);
