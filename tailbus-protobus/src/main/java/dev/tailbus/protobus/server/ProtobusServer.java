@@ -191,8 +191,8 @@ public final class ProtobusServer implements Closeable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        discovery.stopping(); // NOT_SERVING from here on, told to every health watcher
-        server.shutdown();
+        server.shutdown(); // first: no new call (no new health watch) from here on
+        discovery.stopping(); // NOT_SERVING, told to every health watcher, whose stream then ends
         registry.closeAll();
         try {
             if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
