@@ -178,6 +178,10 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     server.close();
                     throw e;
                 }
+                var scrape = metrics.scrapeHandler();
+                if (scrape.isPresent()) {
+                    face.serve("/metrics", scrape.get()); // the same figures on the HTTP port too
+                }
                 String httpHost = http.host() == null ? "" : http.host();
                 log.info("HTTP API and console on " + httpHost + ":" + face.port());
             }

@@ -62,6 +62,14 @@ public final class HttpFace implements Closeable {
         return new HttpFace(server, threads, bus, events);
     }
 
+    /**
+     * Serves {@code handler} at {@code path} beside the API and the console (the server's
+     * {@code /metrics}, say); a longer path wins over the console's {@code /}.
+     */
+    public void serve(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
     /** The port the face listens on (useful after binding port 0). */
     public int port() {
         return server.getAddress().getPort();
