@@ -197,12 +197,12 @@ public final class StoreCommand implements Runnable {
         }
 
         private static void decoded(StringBuilder line, StoredEvent e, String file, long offset) {
-            String failure = BusJson.stored(line, e.event());
-            if (failure != null) {
+            String event = DumpJson.event(e.event());
+            if (event == null) {
                 throw new TailbusException(TailbusException.Kind.CORRUPT, file + ": offset " + offset
-                        + ": the event does not decode (" + failure + "); --raw-event prints its bytes");
+                        + ": the event does not decode as an EncapsulatedEvent; --raw-event prints its bytes");
             }
-            line.setLength(line.length() - 1); // the closing brace: the location follows
+            line.append(event, 0, event.length() - 1); // without the closing brace: the location follows
             line.append(",\"file\":");
             Json.string(line, file);
             line.append(",\"offset\":").append(offset).append('}');
