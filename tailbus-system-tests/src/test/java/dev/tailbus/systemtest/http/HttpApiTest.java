@@ -76,7 +76,7 @@ class HttpApiTest {
                 assertThat(got.get(3).data().getAsJsonObject("tags").get("host").getAsString()).isEqualTo("a");
                 // The keys of `tailbus subscribe`'s lines, in order.
                 assertThat(got.get(0).data().keySet()).containsExactly("topic", "tags", "event_time", "transmit_time",
-                        "receive_time", "position", "payload_type", "payload", "payload_text");
+                        "receive_time", "position", "payload_size", "payload_type", "payload", "payload_text");
             }
 
             // A gRPC subscriber sees exactly what was posted.
