@@ -7,41 +7,71 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Wakes a waiting producer or consumer when the bus file F is created, replaced or deleted.
+ * Wakes a waiting producer or consumer when the bus file F appears (a consumer's wait) or goes (a
+ * lossless producer's wait).
  *
- * <p>Design note: with file monitoring, one inotify watch on F's folder reports renames onto F
- * and deletions of F; events about other names (the staging file, the lock file) are ignored. The
- * watch is made before the caller first looks at F, so no change between a look and a wait is
- * missed. Without monitoring, or where inotify cannot be had, a wait is a sleep of the interval.
+ * <p>Design note: with file monitoring, one inotify watch on F's folder reports only the events
+ * that end this side's wait: a rename onto F for a consumer; a deletion of F, or a rename of it
+ * away, for a producer. Events about other names (the staging file) are read and ignored within
+ * the same wait. The watch is made before the caller first looks at F, so no change between a
+ * look and a wait is missed. Without monitoring, or where inotify cannot be had, a wait is a
+ * sleep of the interval.
+ *
+ * <p>Design note on the spin: in a lossless stream each chunk costs two waits, one on each side,
+ * and being put to sleep and woken again costs more than the peer's whole turn (tens of
+ * microseconds, more on a virtual machine). So a wait first looks for the event without sleeping
+ * for up to {@link #spinNanos}, yielding the processor between looks so that the peer, and this
+ * process's own input thread, can run on a machine with few cores. It spins only while the peer
+ * answers quickly: when the last wait took longer than {@link #SPIN_AFTER_NANOS} (a quiet bus, a
+ * slow peer), the next one sleeps at once, so an idle bus costs no processor time.
  *
  * <p>Called from one thread.
  */
 final class BusWatcher implements Closeable {
-    /**
-     * Renames and deletions only: by the protocol F only ever appears by a rename onto it. Events
-     * of the staging file's creation and writing would wake a waiting peer three times a chunk.
-     */
-    private static final int MASK = Inotify.MOVED_TO | Inotify.MOVED_FROM | Inotify.DELETE;
+    /** What a wait is for. */
+    enum Awaited {
+        /** A consumer's: F appears, by a rename onto it. */
+        APPEARS(Inotify.MOVED_TO),
+        /** A lossless producer's: F is taken (deleted), or renamed away. */
+        GOES(Inotify.DELETE | Inotify.MOVED_FROM);
+
+        final int mask;
+
+        Awaited(int mask) {
+            this.mask = mask;
+        }
+    }
+
     /** With inotify, a wait still ends after this long, in case the folder itself was replaced. */
     private static final long SAFETY_MILLIS = 1_000;
+    /**
+     * How long a wait looks for its event before it sleeps, in microseconds: system property
+     * {@code tailbus.filebus.spin-us}, 0 to never spin (for measuring what the spin buys).
+     */
+    private static final long DEFAULT_SPIN_MICROS = 50;
+    /** A wait longer than this means the peer is not streaming: the next wait does not spin. */
+    private static final long SPIN_AFTER_NANOS = 1_000_000;
 
     private final BusPaths paths;
     private final Duration interval;
     private final Inotify inotify;
+    private final long spinNanos;
+    private long lastWaitNanos;
 
     private BusWatcher(BusPaths paths, Duration interval, Inotify inotify) {
         this.paths = paths;
         this.interval = interval;
         this.inotify = inotify;
+        this.spinNanos = Long.getLong("tailbus.filebus.spin-us", DEFAULT_SPIN_MICROS) * 1_000;
     }
 
     /** Watches F of {@code paths}; {@code monitoring} false (or no inotify) polls every interval. */
-    static BusWatcher open(BusPaths paths, boolean monitoring, Duration interval) {
+    static BusWatcher open(BusPaths paths, boolean monitoring, Duration interval, Awaited awaited) {
         Inotify inotify = null;
         if (monitoring) {
             try {
                 inotify = Inotify.open();
-                inotify.addWatch(paths.folder(), MASK);
+                inotify.addWatch(paths.folder(), awaited.mask);
             } catch (IOException | RuntimeException | LinkageError e) {
                 if (inotify != null) {
                     inotify.close();
@@ -58,7 +88,10 @@ final class BusWatcher implements Closeable {
         return inotify != null;
     }
 
-    /** Waits until F may have changed; returns whether an event about F was seen. */
+    /**
+     * Waits until F may have appeared or gone, as this watcher awaits; returns whether an event
+     * about F was seen (false: the time ran out, or there is no inotify).
+     */
     boolean await() throws IOException {
         if (inotify == null) {
             try {
@@ -69,7 +102,23 @@ final class BusWatcher implements Closeable {
             }
             return false;
         }
-        return aboutData(inotify.poll(SAFETY_MILLIS));
+        long start = System.nanoTime();
+        long spin = lastWaitNanos <= SPIN_AFTER_NANOS ? spinNanos : 0;
+        try {
+            while (true) {
+                long left = SAFETY_MILLIS - (System.nanoTime() - start) / 1_000_000;
+                if (left <= 0) {
+                    return false;
+                }
+                List<Inotify.Event> events = inotify.poll(spin, left);
+                if (events.isEmpty() || aboutData(events)) {
+                    return !events.isEmpty();
+                }
+                // Only events about other names (the staging file): go on waiting.
+            }
+        } finally {
+            lastWaitNanos = System.nanoTime() - start;
+        }
     }
 
     /** Takes the events already queued, without waiting; returns whether one was about F. */
