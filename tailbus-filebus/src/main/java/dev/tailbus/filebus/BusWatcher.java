@@ -21,9 +21,11 @@ import java.util.List;
  * and being put to sleep and woken again costs more than the peer's whole turn (tens of
  * microseconds, more on a virtual machine). So a wait first looks for the event without sleeping
  * for up to {@link #spinNanos}, yielding the processor between looks so that the peer, and this
- * process's own input thread, can run on a machine with few cores. It spins only while the peer
- * answers quickly: when the last wait took longer than {@link #SPIN_AFTER_NANOS} (a quiet bus, a
- * slow peer), the next one sleeps at once, so an idle bus costs no processor time.
+ * process's own input thread, can run on a machine with few cores. It spins only while it pays:
+ * when the last wait took longer than {@link #SPIN_AFTER_NANOS} (a quiet bus, a slow peer), the
+ * next one sleeps at once, so an idle bus costs no processor time; and when fewer than half of
+ * the last {@link #SPIN_WINDOW} spins saw their event (a peer slower than the spin, a machine so
+ * busy that the peer does not get to run), the next {@link #SPIN_PAUSE} waits sleep at once.
  *
  * <p>Called from one thread.
  */
@@ -55,8 +57,16 @@ final class BusWatcher implements Closeable {
     private final BusPaths paths;
     private final Duration interval;
     private final Inotify inotify;
+    /** How many spinning waits are judged together. */
+    private static final int SPIN_WINDOW = 64;
+    /** How many waits do without the spin after a window in which it did not pay. */
+    private static final int SPIN_PAUSE = 1024;
+
     private final long spinNanos;
     private long lastWaitNanos;
+    private int spins;
+    private int spinHits;
+    private int pausedWaits;
 
     private BusWatcher(BusPaths paths, Duration interval, Inotify inotify) {
         this.paths = paths;
@@ -103,7 +113,10 @@ final class BusWatcher implements Closeable {
             return false;
         }
         long start = System.nanoTime();
-        long spin = lastWaitNanos <= SPIN_AFTER_NANOS ? spinNanos : 0;
+        long spin = spinNanos();
+        if (pausedWaits > 0) {
+            pausedWaits--;
+        }
         try {
             while (true) {
                 long left = SAFETY_MILLIS - (System.nanoTime() - start) / 1_000_000;
@@ -118,7 +131,33 @@ final class BusWatcher implements Closeable {
             }
         } finally {
             lastWaitNanos = System.nanoTime() - start;
+            if (spin > 0) {
+                judgeSpin(lastWaitNanos <= spin);
+            }
         }
+    }
+
+    /** Counts a spinning wait that saw its event within the spin ({@code hit}), or had to sleep. */
+    private void judgeSpin(boolean hit) {
+        spins++;
+        if (hit) {
+            spinHits++;
+        }
+        if (spins == SPIN_WINDOW) {
+            if (spinHits * 2 < spins) {
+                pausedWaits = SPIN_PAUSE;
+            }
+            spins = 0;
+            spinHits = 0;
+        }
+    }
+
+    /**
+     * How long a wait may look before it sleeps now: the spin while the peer answers quickly,
+     * else 0. Also what taking the lock right after a wake-up may spend trying before it blocks.
+     */
+    long spinNanos() {
+        return inotify != null && pausedWaits == 0 && lastWaitNanos <= SPIN_AFTER_NANOS ? spinNanos : 0;
     }
 
     /** Takes the events already queued, without waiting; returns whether one was about F. */

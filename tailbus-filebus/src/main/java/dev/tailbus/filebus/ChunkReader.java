@@ -107,7 +107,8 @@ final class ChunkReader implements Closeable {
         while (true) {
             if (files.exists(data)) {
                 t = PhaseTimes.end(taken ? Phase.BUS_EMPTY : Phase.FIRST_CHUNK, t);
-                lock.lock();
+                // Woken by the producer's rename, which it follows with its unlock at once.
+                lock.lock(watcher.spinNanos());
                 t = PhaseTimes.end(Phase.READ_LOCK, t);
                 try {
                     ByteBuffer chunk = readData();

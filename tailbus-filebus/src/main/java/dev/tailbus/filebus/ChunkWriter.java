@@ -65,7 +65,8 @@ final class ChunkWriter implements Closeable {
         while (true) {
             if (!files.exists(data)) {
                 t = PhaseTimes.end(Phase.BUS_FULL, t);
-                lock.lock();
+                // Woken by the consumer's unlink, which it follows with its unlock at once.
+                lock.lock(watcher.spinNanos());
                 t = PhaseTimes.end(Phase.WRITE_LOCK, t);
                 try {
                     if (!files.exists(data)) {

@@ -14,17 +14,17 @@ import java.util.Locale;
 final class PhaseTimes {
     /** The timed phases, in the order of a chunk's path. */
     enum Phase {
-        STDIN_READ("producer", "read stdin"),
-        QUEUE_FULL("producer", "input waits for the chunker"),
-        INPUT_WAIT("producer", "chunker waits for input"),
+        STDIN_READ("producer input thread", "read stdin"),
+        QUEUE_FULL("producer input thread", "wait: the queue to the chunker is full"),
+        INPUT_WAIT("producer", "wait for input"),
         CUT("producer", "copy input into chunks"),
-        BUS_FULL("producer", "wait until F is taken"),
+        BUS_FULL("producer", "wait: until F is taken"),
         WRITE_LOCK("producer", "flock F.lock"),
         STAGE("producer", "write F.__new__"),
         RENAME("producer", "rename F.__new__ onto F"),
         WRITE_UNLOCK("producer", "unlock"),
         FIRST_CHUNK("consumer", "wait for the first chunk"),
-        BUS_EMPTY("consumer", "wait until F appears"),
+        BUS_EMPTY("consumer", "wait: until F appears"),
         READ_LOCK("consumer", "flock F.lock"),
         READ("consumer", "read F"),
         STDOUT("consumer", "write stdout"),

@@ -66,6 +66,25 @@ public final class LockFile implements Closeable {
         }
     }
 
+    /**
+     * As {@link #lock()}, but first tries without blocking, again and again, for up to
+     * {@code spinNanos}, yielding the processor between tries: a holder that is about to release
+     * (a peer between its rename and its unlock) then hands over the lock without this thread
+     * being put to sleep and woken, which costs more than the wait.
+     */
+    public void lock(long spinNanos) throws IOException {
+        if (spinNanos > 0) {
+            long start = System.nanoTime();
+            do {
+                if (tryLock()) {
+                    return;
+                }
+                Thread.yield();
+            } while (System.nanoTime() - start < spinNanos);
+        }
+        lock();
+    }
+
     /** Takes the lock if no one holds it; returns whether it was taken. */
     public boolean tryLock() throws IOException {
         if (!inProcess.tryLock()) {
