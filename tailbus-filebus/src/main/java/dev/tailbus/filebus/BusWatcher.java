@@ -17,8 +17,9 @@ import java.util.List;
  * look and a wait is missed. Without monitoring, or where inotify cannot be had, a wait is a
  * sleep of the interval.
  *
- * <p>Design note on the spin: in a lossless stream each chunk costs two waits, one on each side,
- * and being put to sleep and woken again costs more than the peer's whole turn (tens of
+ * <p>Design note on the spin (off unless {@code -Dtailbus.filebus.spin-us=N}): in a lossless
+ * stream each chunk costs two waits, one on each side,
+ * and being put to sleep and woken again costs about as much as the peer's whole turn (tens of
  * microseconds, more on a virtual machine). So a wait first looks for the event without sleeping
  * for up to {@link #spinNanos}, yielding the processor between looks so that the peer, and this
  * process's own input thread, can run on a machine with few cores. It spins only while it pays:
@@ -48,9 +49,11 @@ final class BusWatcher implements Closeable {
     private static final long SAFETY_MILLIS = 1_000;
     /**
      * How long a wait looks for its event before it sleeps, in microseconds: system property
-     * {@code tailbus.filebus.spin-us}, 0 to never spin (for measuring what the spin buys).
+     * {@code tailbus.filebus.spin-us}, 0 (never) by default. Measured on a busy 2-core machine
+     * (see the README), 50 us won in some runs and lost in as many, at either chunk size, so it
+     * is not worth its processor time by default.
      */
-    private static final long DEFAULT_SPIN_MICROS = 50;
+    private static final long DEFAULT_SPIN_MICROS = 0;
     /** A wait longer than this means the peer is not streaming: the next wait does not spin. */
     private static final long SPIN_AFTER_NANOS = 1_000_000;
 
@@ -68,15 +71,24 @@ final class BusWatcher implements Closeable {
     private int spinHits;
     private int pausedWaits;
 
-    private BusWatcher(BusPaths paths, Duration interval, Inotify inotify) {
+    private BusWatcher(BusPaths paths, Duration interval, Inotify inotify, long spinNanos) {
         this.paths = paths;
         this.interval = interval;
         this.inotify = inotify;
-        this.spinNanos = Long.getLong("tailbus.filebus.spin-us", DEFAULT_SPIN_MICROS) * 1_000;
+        this.spinNanos = spinNanos;
     }
 
-    /** Watches F of {@code paths}; {@code monitoring} false (or no inotify) polls every interval. */
-    static BusWatcher open(BusPaths paths, boolean monitoring, Duration interval, Awaited awaited) {
+    /** Watches F of the bus of {@code config}, for what {@code awaited} names. */
+    static BusWatcher open(BusConfig config, Awaited awaited) {
+        long spinNanos = Math.max(0, Long.getLong("tailbus.filebus.spin-us", DEFAULT_SPIN_MICROS)) * 1_000;
+        return open(config.paths(), config.fileMonitoring(), config.sleepInterval(), awaited, spinNanos);
+    }
+
+    /**
+     * Watches F of {@code paths}; {@code monitoring} false (or no inotify) polls every interval. A
+     * wait spins up to {@code spinNanos} (0: never) while that pays.
+     */
+    static BusWatcher open(BusPaths paths, boolean monitoring, Duration interval, Awaited awaited, long spinNanos) {
         Inotify inotify = null;
         if (monitoring) {
             try {
@@ -90,7 +102,7 @@ final class BusWatcher implements Closeable {
                 Log.debug(() -> "file monitoring unavailable, polling every " + interval.toMillis() + " ms: " + e.getMessage());
             }
         }
-        return new BusWatcher(paths, interval, inotify);
+        return new BusWatcher(paths, interval, inotify, spinNanos);
     }
 
     /** Whether a change of F is reported by events (true) or found by polling (false). */

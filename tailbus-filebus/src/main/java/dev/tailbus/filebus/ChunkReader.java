@@ -54,7 +54,7 @@ final class ChunkReader implements Closeable {
         BusPaths paths = config.paths();
         Buses.createFolder(paths);
         LockFile lock = Buses.openLock(paths);
-        BusWatcher watcher = BusWatcher.open(paths, config.fileMonitoring(), config.sleepInterval(), BusWatcher.Awaited.APPEARS);
+        BusWatcher watcher = BusWatcher.open(config, BusWatcher.Awaited.APPEARS);
         // One byte of room past a full block, so that the read which reports the end fits.
         return new ChunkReader(paths, lock, watcher, WholeFiles.open(Math.max(config.blockSize(), 4096) + 1));
     }

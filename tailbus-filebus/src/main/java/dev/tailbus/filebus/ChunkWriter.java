@@ -45,7 +45,7 @@ final class ChunkWriter implements Closeable {
         Buses.createFolder(paths);
         LockFile lock = Buses.openLock(paths);
         BusWatcher watcher = config.lossless()
-                ? BusWatcher.open(paths, config.fileMonitoring(), config.sleepInterval(), BusWatcher.Awaited.GOES)
+                ? BusWatcher.open(config, BusWatcher.Awaited.GOES)
                 : null;
         return new ChunkWriter(config, lock, watcher, WholeFiles.open(0));
     }

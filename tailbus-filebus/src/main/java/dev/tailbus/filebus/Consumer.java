@@ -2,6 +2,7 @@ package dev.tailbus.filebus;
 
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.fs.Hangup;
+import dev.tailbus.core.fs.Pipes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
@@ -15,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Consumer {
     /** Exit status when the output closed, as a shell reports a process killed by SIGPIPE. */
     public static final int OUTPUT_CLOSED = 128 + 13;
+    /** The pipe buffer asked for on standard output: the largest a user gets by default. */
+    static final int PIPE_BUFFER = 1024 * 1024;
 
     private Consumer() {
     }
@@ -47,6 +50,14 @@ public final class Consumer {
                 Runtime.getRuntime().halt(OUTPUT_CLOSED);
             }
         });
+    }
+
+    /**
+     * Gives standard output, if it is a pipe, a 1 MiB buffer (or as much as the system allows),
+     * so that a chunk does not wait for the reader to have taken the previous one.
+     */
+    public static void enlargeStdoutPipe() {
+        Pipes.grow(1, PIPE_BUFFER);
     }
 
     /** Runs until end of stream (returns 0) or until the output closes (returns 141). */

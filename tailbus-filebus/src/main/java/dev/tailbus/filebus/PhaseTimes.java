@@ -17,7 +17,6 @@ final class PhaseTimes {
         STDIN_READ("producer input thread", "read stdin"),
         QUEUE_FULL("producer input thread", "wait: the queue to the chunker is full"),
         INPUT_WAIT("producer", "wait for input"),
-        CUT("producer", "copy input into chunks"),
         BUS_FULL("producer", "wait: until F is taken"),
         WRITE_LOCK("producer", "flock F.lock"),
         STAGE("producer", "write F.__new__"),

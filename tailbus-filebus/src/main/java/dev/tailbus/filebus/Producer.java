@@ -1,5 +1,6 @@
 package dev.tailbus.filebus;
 
+import dev.tailbus.core.fs.Pipes;
 import dev.tailbus.filebus.PhaseTimes.Phase;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -34,6 +35,14 @@ public final class Producer {
 
     private Producer(BusConfig config) {
         this.config = config;
+    }
+
+    /**
+     * Gives standard input, if it is a pipe, a 1 MiB buffer (or as much as the system allows),
+     * so that the program feeding the producer can run ahead of it.
+     */
+    public static void enlargeStdinPipe() {
+        Pipes.grow(0, Consumer.PIPE_BUFFER);
     }
 
     /** Puts all of {@code input} on the bus described by {@code config}; returns at end of input. */

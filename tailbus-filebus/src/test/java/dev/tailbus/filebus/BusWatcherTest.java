@@ -23,7 +23,7 @@ class BusWatcherTest {
     @Test
     void shouldTellAConsumerOfAChunkRenamedOntoFButNotOfItsDeletion() throws Exception {
         BusPaths paths = BusPaths.of(folder.resolve("bus"));
-        try (BusWatcher watcher = BusWatcher.open(paths, true, Duration.ofMillis(100), BusWatcher.Awaited.APPEARS)) {
+        try (BusWatcher watcher = BusWatcher.open(paths, true, Duration.ofMillis(100), BusWatcher.Awaited.APPEARS, 0)) {
             assertThat(watcher.monitoring()).isTrue();
             chunkArrives(paths);
             assertThat(watcher.drain()).as("a rename onto F").isTrue();
@@ -36,7 +36,7 @@ class BusWatcherTest {
     @Test
     void shouldTellAProducerThatFWasTakenButNotThatAChunkArrived() throws Exception {
         BusPaths paths = BusPaths.of(folder.resolve("bus"));
-        try (BusWatcher watcher = BusWatcher.open(paths, true, Duration.ofMillis(100), BusWatcher.Awaited.GOES)) {
+        try (BusWatcher watcher = BusWatcher.open(paths, true, Duration.ofMillis(100), BusWatcher.Awaited.GOES, 0)) {
             chunkArrives(paths);
             assertThat(watcher.drain()).as("a rename onto F").isFalse();
 
@@ -48,7 +48,7 @@ class BusWatcherTest {
     @Test
     void shouldGoOnWaitingPastEventsAboutOtherNames() throws Exception {
         BusPaths paths = BusPaths.of(folder.resolve("bus"));
-        try (BusWatcher watcher = BusWatcher.open(paths, true, Duration.ofMillis(100), BusWatcher.Awaited.GOES)) {
+        try (BusWatcher watcher = BusWatcher.open(paths, true, Duration.ofMillis(100), BusWatcher.Awaited.GOES, 0)) {
             chunkArrives(paths);
             // Queued before the wait: the staging file renamed away (its MOVED_FROM), not about F.
             CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {

@@ -71,6 +71,9 @@ final class Libc {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
     private static final MethodHandle ACCESS = bind("access",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle FCNTL_INT = bind("fcntl",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -197,6 +200,17 @@ final class Libc {
             return (int) ACCESS.invokeExact(capture, path, 0);
         } catch (Throwable t) {
             throw linkageFailure("access", t);
+        }
+    }
+
+    /** fcntl(2) with one int argument. */
+    static Result fcntl(int fd, int command, int argument) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int rc = (int) FCNTL_INT.invokeExact(capture, fd, command, argument);
+            return result(rc, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("fcntl", t);
         }
     }
 
