@@ -1,9 +1,11 @@
 package dev.tailbus.systemtest.tailsrv;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -24,12 +26,13 @@ class TailsrvWatcherThreadProtocolTest extends TailsrvProtocolTest {
         return usesTheWatcherThread(TailsrvProcess.start(FALLBACK, files, args));
     }
 
-    private static TailsrvProcess usesTheWatcherThread(TailsrvProcess server) throws IOException {
+    private static TailsrvProcess usesTheWatcherThread(TailsrvProcess server) {
         try {
-            // The thread is started before the port is announced, so it is there by now.
-            assertThat(server.threadNames()).as("threads of the server").contains("tailsrv-inotify");
+            // Started before the port is announced, though the kernel may learn its name a little later.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(server.threadNames()).as("threads of the server").contains("tailsrv-inotify"));
             return server;
-        } catch (AssertionError | IOException e) {
+        } catch (RuntimeException | AssertionError e) {
             try {
                 server.close();
             } catch (InterruptedException interrupted) {
