@@ -129,6 +129,7 @@ public final class FilebusCommand implements Runnable {
 
     /** Runs a producer from stdin onto the bus; returns the exit status. */
     static int produce(BusConfig config) throws IOException {
+        Producer.enlargeStdinPipe();
         Producer.run(config, new FileInputStream(FileDescriptor.in));
         return 0;
     }
@@ -136,6 +137,7 @@ public final class FilebusCommand implements Runnable {
     /** Runs a consumer from the bus onto stdout; returns the exit status. */
     static int consume(BusConfig config) throws IOException {
         Consumer.exitWhenStdoutCloses();
+        Consumer.enlargeStdoutPipe();
         try (FileOutputStream stdout = new FileOutputStream(FileDescriptor.out)) {
             return Consumer.run(config, stdout.getChannel());
         }
