@@ -58,10 +58,19 @@ public final class EventLog implements BusLog {
     private final List<Partition> dirty = new ArrayList<>();
     private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread flusher;
+    private final OpenFiles files;
+    private final WriteBuffers buffers = new WriteBuffers();
     private long nextPosition = 1;
-    /** Positions up to this may have gone to events in no file: never give them again. */
+    /**
+     * Positions up to this may have been handed out: written durably before any of them is, so
+     * that whatever a power cut loses, the next open continues after them (a gap, never a reuse).
+     */
     private long reserved;
-    private static final long RESERVATION = 10_000;
+    /** How many positions the next reservation takes: doubles while reservations come fast. */
+    private long reservationBlock = MIN_RESERVATION;
+    private long reservedAtNanos;
+    private static final long MIN_RESERVATION = 10_000;
+    private static final long MAX_RESERVATION = 1L << 32;
     private volatile long lastPosition;
     private volatile long version;
     private long lastRetentionMillis;
@@ -87,6 +96,7 @@ public final class EventLog implements BusLog {
         this.config = config;
         this.root = root;
         this.lockFile = lockFile;
+        this.files = new OpenFiles(config.maxOpenFiles());
         this.flusher = config.flush().mode() == FlushPolicy.Mode.INTERVAL
                 ? Thread.ofPlatform().daemon().name("tailbus-log-flusher").unstarted(this::flushPeriodically)
                 : null;
@@ -229,6 +239,9 @@ public final class EventLog implements BusLog {
             for (Path file : files) {
                 SegmentWriter w = recover(file, rebuild, legacy);
                 if (w != null) {
+                    w.segment().release(); // the bounded cache opens it again when used
+                }
+                if (w != null) {
                     writers.add(w);
                     max = Math.max(max, w.segment().lastPosition);
                     count++;
@@ -237,7 +250,8 @@ public final class EventLog implements BusLog {
             loaded.put(e.getKey(), writers);
         }
         legacy.sort(Comparator.naturalOrder());
-        // positions up to the reservation may already be out (events of unstored topics): never again
+        // positions up to the reservation may already be out (their events lost in a power cut, or
+        // events of unstored topics): never again
         reserved = readReserved();
         long next = Math.max(max, reserved) + 1;
         for (Path file : legacy) {
@@ -262,8 +276,8 @@ public final class EventLog implements BusLog {
             SegmentWriter last = writers.get(writers.size() - 1);
             if (SegmentFiles.rotatedPosition(last.segment().dataPath().getFileName().toString()) >= 0) {
                 // the live PREFIX.pb is missing (deleted, or a crash during rotation): start one
-                Partition fresh = Partition.create(root, e.getKey());
-                writers.add(new SegmentWriter(fresh.live()));
+                Partition fresh = Partition.create(root, e.getKey(), files, buffers);
+                writers.add(new SegmentWriter(fresh.live(), buffers));
                 fresh.close();
                 last = recover(SegmentFiles.live(root, e.getKey()), false, new ArrayList<>());
                 writers.set(writers.size() - 1, last);
@@ -277,12 +291,13 @@ public final class EventLog implements BusLog {
                     s.releaseReaders(); // opened by recovery; readers open them again when they read
                 }
             }
-            Partition p = new Partition(root, e.getKey(), segments, last);
+            Partition p = new Partition(root, e.getKey(), segments, last, buffers);
             partitionsByPrefix.put(e.getKey(), p);
         }
         partitions = partitionsByPrefix.values().toArray(new Partition[0]);
-        max = Math.max(max, reserved);
-        nextPosition = max + 1;
+        // readers see what the files hold; new positions come after every one that may have been
+        // handed out before (lost in a power cut, or given to events no file stores)
+        nextPosition = Math.max(max, reserved) + 1;
         lastPosition = max;
         version++;
         long now = config.clock().millis();
@@ -294,10 +309,29 @@ public final class EventLog implements BusLog {
     }
 
     /**
-     * Notes durably that positions up to {@code upTo} may be given to events that no file holds,
-     * so that the next open continues after them. Written once per {@value #RESERVATION}
-     * positions of such events, not per event.
+     * Makes sure positions up to {@code last} are reserved durably before any of them is handed
+     * out. A reservation takes a block of positions ahead (one durable write per block, not per
+     * event); the block doubles while reservations follow each other within a second, and
+     * shrinks back when they come slowly, so a fast log writes the file a few times a second at
+     * most and a restart after a power cut skips at most a few seconds' worth of positions.
      */
+    private void reserveUpTo(long last) throws IOException {
+        if (last <= reserved) {
+            return;
+        }
+        long now = System.nanoTime();
+        long since = now - reservedAtNanos;
+        if (reservedAtNanos != 0 && since < 1_000_000_000L) {
+            reservationBlock = Math.min(MAX_RESERVATION, reservationBlock * 2);
+        } else if (since > 60_000_000_000L) {
+            reservationBlock = Math.max(MIN_RESERVATION, reservationBlock / 2);
+        }
+        writing = root.resolve(SegmentFiles.RESERVED_NAME);
+        reserve(last + reservationBlock);
+        reservedAtNanos = now;
+    }
+
+    /** Notes durably that positions up to {@code upTo} may have been handed out. */
     private void reserve(long upTo) throws IOException {
         Path file = root.resolve(SegmentFiles.RESERVED_NAME);
         dev.tailbus.core.fs.Durable.replace(file,
@@ -326,10 +360,10 @@ public final class EventLog implements BusLog {
             LOG.log(Level.WARNING, "ignoring " + file + ": its first record is not an event");
             return null;
         }
-        Segment segment = Segment.open(file, true);
+        Segment segment = Segment.open(file, files);
         try {
             SegmentRecovery.Result result = new SegmentRecovery.Result();
-            SegmentWriter writer = SegmentRecovery.recover(segment, rebuild, result);
+            SegmentWriter writer = SegmentRecovery.recover(segment, rebuild, result, buffers);
             if (result.legacy) {
                 writer.segment().close();
                 legacy.add(file);
@@ -471,7 +505,7 @@ public final class EventLog implements BusLog {
             if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
                 for (Partition p : dirty) {
                     writing = p.live().dataPath();
-                    p.force();
+                    p.force(false);
                 }
             }
             for (Partition p : dirty) {
@@ -482,12 +516,7 @@ public final class EventLog implements BusLog {
             if (config.retainAge() != null && now - lastRetentionMillis >= 1000) {
                 lastRetentionMillis = now;
                 for (Partition p : partitions) {
-                    try {
-                        p.retain(config, now);
-                    } catch (IOException e) {
-                        // the batch is written and visible: a segment left undeleted is retried next open
-                        LOG.log(Level.WARNING, "retention could not delete a segment of " + p + ": " + e.getMessage());
-                    }
+                    p.retain(config, now);
                 }
             }
             return lastPosition;
@@ -519,6 +548,7 @@ public final class EventLog implements BusLog {
     }
 
     private List<AppendedEvent> write(List<EventToAppend> batch, Partition[][] routed, long now) throws IOException {
+        reserveUpTo(nextPosition + batch.size() - 1);
         AppendedEvent[] out = new AppendedEvent[batch.size()];
         for (int i = 0; i < out.length; i++) {
             EventToAppend e = batch.get(i);
@@ -533,10 +563,6 @@ public final class EventLog implements BusLog {
                 if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
                     version++;
                 }
-            }
-            if (targets.length == 0 && position > reserved) {
-                writing = root.resolve(SegmentFiles.RESERVED_NAME);
-                reserve(position + RESERVATION);
             }
             out[i] = new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), stored, targets.length > 0);
         }
@@ -585,7 +611,7 @@ public final class EventLog implements BusLog {
         for (int i = 0; i < result.length; i++) {
             Partition p = partitionsByPrefix.get(prefixes.get(i));
             if (p == null) {
-                p = Partition.create(root, prefixes.get(i));
+                p = Partition.create(root, prefixes.get(i), files, buffers);
                 partitionsByPrefix.put(prefixes.get(i), p);
                 Partition[] grown = Arrays.copyOf(partitions, partitions.length + 1);
                 grown[partitions.length] = p;
@@ -838,8 +864,11 @@ public final class EventLog implements BusLog {
             }
             Partition[] all = partitions;
             for (Partition p : all) {
+                if (!p.live().unforced()) {
+                    continue;
+                }
                 try {
-                    p.live().force();
+                    p.live().force(false);
                 } catch (IOException e) {
                     if (!Segment.isClosed(e)) {
                         // acknowledged events may not be on disk: take no more appends
@@ -871,7 +900,7 @@ public final class EventLog implements BusLog {
                 try {
                     try {
                         if (config.flush().mode() != FlushPolicy.Mode.NONE) {
-                            all[i].force();
+                            all[i].force(true);
                         }
                     } finally {
                         all[i].close();
@@ -886,6 +915,15 @@ public final class EventLog implements BusLog {
                     } else {
                         thrown.addSuppressed(wrapped);
                     }
+                }
+            }
+            if (failure == null && thrown == null && reserved > nextPosition - 1) {
+                // every position handed out is known: the next open continues right after them
+                try {
+                    reserve(nextPosition - 1);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "could not note the last position in " + root.resolve(SegmentFiles.RESERVED_NAME)
+                            + " (" + e + "); the next open skips the positions reserved");
                 }
             }
             try {

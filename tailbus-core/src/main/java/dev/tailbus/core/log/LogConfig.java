@@ -14,9 +14,15 @@ import java.util.Objects;
  * The log's configuration, validated once by {@link Builder#build()} and immutable after.
  *
  * <p>Defaults: patterns {@value StorePattern#DEFAULT} (one file per topic); no rotation; no
- * retention; flush policy {@link FlushPolicy#NONE}; the system clock.
+ * retention; flush policy {@link FlushPolicy#NONE}; the system clock; at most
+ * {@value #DEFAULT_MAX_OPEN_FILES} segment files open at once.
  */
 public final class LogConfig {
+    /** The default bound on segment files open at once. */
+    public static final int DEFAULT_MAX_OPEN_FILES = 1000;
+    /** The fewest open files a log works with (a segment and its index, for writer and readers). */
+    public static final int MIN_OPEN_FILES = 8;
+
     private final Path root;
     private final List<StorePattern> patterns;
     private final LocalTime rotateAtUtc;
@@ -25,6 +31,7 @@ public final class LogConfig {
     private final long retainBytes;
     private final FlushPolicy flush;
     private final InstantSource clock;
+    private final int maxOpenFiles;
 
     private LogConfig(Builder b) {
         this.root = b.root;
@@ -35,6 +42,7 @@ public final class LogConfig {
         this.retainBytes = b.retainBytes;
         this.flush = b.flush;
         this.clock = b.clock;
+        this.maxOpenFiles = b.maxOpenFiles;
     }
 
     /** A builder for a store at {@code root}, which must exist. */
@@ -87,6 +95,14 @@ public final class LogConfig {
         return clock;
     }
 
+    /**
+     * The most segment files (data or index, for writing or reading) open at once; beyond it
+     * the least recently used is closed and opened again when next needed.
+     */
+    public int maxOpenFiles() {
+        return maxOpenFiles;
+    }
+
     /** Builds a {@link LogConfig}; not thread-safe. */
     public static final class Builder {
         private final Path root;
@@ -97,6 +113,7 @@ public final class LogConfig {
         private long retainBytes;
         private FlushPolicy flush = FlushPolicy.NONE;
         private InstantSource clock = InstantSource.system();
+        private int maxOpenFiles = DEFAULT_MAX_OPEN_FILES;
 
         private Builder(Path root) {
             this.root = root;
@@ -153,11 +170,18 @@ public final class LogConfig {
             return this;
         }
 
+        /** Keeps at most this many segment files open at once (at least {@value #MIN_OPEN_FILES}). */
+        public Builder maxOpenFiles(int max) {
+            this.maxOpenFiles = max;
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
          * @throws LogException {@link Kind#UNAVAILABLE} when the root is not a folder,
-         *                      {@link Kind#BAD_INPUT} on a negative size or age
+         *                      {@link Kind#BAD_INPUT} on a negative size or age, or an open-file
+         *                      limit below {@value #MIN_OPEN_FILES}
          */
         public LogConfig build() {
             if (root == null) {
@@ -174,6 +198,10 @@ public final class LogConfig {
             }
             if (retainAge != null && (retainAge.isNegative() || retainAge.isZero())) {
                 throw new LogException(Kind.BAD_INPUT, "retention age must be positive: " + retainAge);
+            }
+            if (maxOpenFiles < MIN_OPEN_FILES) {
+                throw new LogException(Kind.BAD_INPUT, "the open-file limit must be at least " + MIN_OPEN_FILES
+                        + ", got " + maxOpenFiles);
             }
             return new LogConfig(this);
         }

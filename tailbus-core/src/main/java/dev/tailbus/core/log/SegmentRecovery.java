@@ -40,9 +40,23 @@ final class SegmentRecovery {
     }
 
     /** Recovers {@code segment}; returns a writer positioned at its end. */
-    static SegmentWriter recover(Segment segment, boolean rebuild, Result result) throws IOException {
-        FileChannel data = segment.dataChannel();
-        FileChannel index = segment.indexChannel();
+    static SegmentWriter recover(Segment segment, boolean rebuild, Result result, WriteBuffers buffers)
+            throws IOException {
+        FileChannel data = segment.pinWriter(false);
+        try {
+            FileChannel index = segment.pinWriter(true);
+            try {
+                return recover(segment, data, index, rebuild, result, buffers);
+            } finally {
+                segment.unpinWriter(true);
+            }
+        } finally {
+            segment.unpinWriter(false);
+        }
+    }
+
+    private static SegmentWriter recover(Segment segment, FileChannel data, FileChannel index, boolean rebuild,
+                                         Result result, WriteBuffers buffers) throws IOException {
         long dataSize = data.size();
         long entries = 0;
         if (!rebuild && index.size() >= IndexEntry.HEADER) {
@@ -61,20 +75,21 @@ final class SegmentRecovery {
         } else {
             index.truncate(IndexEntry.at(entries));
         }
-        if (!loadEntries(segment, entries)) {
-            // an entry names a topic id out of order: the index is not ours to trust
-            return recover(reset(segment), true, result);
+        if (!loadEntries(segment, entries, dataSize)) {
+            // an entry disagrees with the others or with the segment: the index is not ours to trust
+            LOG.log(Level.WARNING, "rebuilding index " + segment.indexPath() + ": an entry disagrees with its segment");
+            result.rebuilt = true;
+            return recover(reset(segment), true, result, buffers);
         }
-        SegmentWriter writer = new SegmentWriter(segment);
+        SegmentWriter writer = new SegmentWriter(segment, buffers);
         scanTail(segment, writer, dataSize, result);
         writer.flush();
         return writer;
     }
 
     private static Segment reset(Segment segment) throws IOException {
-        Segment fresh = Segment.open(segment.dataPath(), true);
         segment.close();
-        return fresh;
+        return Segment.open(segment.dataPath(), segment.files());
     }
 
     /** How many of the index's {@code entries} agree with the segment's bytes (0: rebuild). */
@@ -101,12 +116,18 @@ final class SegmentRecovery {
         return 0;
     }
 
-    /** Loads the first {@code entries} index entries into memory; false if they are inconsistent. */
-    private static boolean loadEntries(Segment segment, long entries) throws IOException {
+    /**
+     * Loads the first {@code entries} index entries into memory; false if one disagrees with the
+     * others or with the segment: positions must grow, records must follow one another (a
+     * skipped corrupt record leaves a gap) and lie inside the segment, topic ids must be known or
+     * the next new one.
+     */
+    private static boolean loadEntries(Segment segment, long entries, long dataSize) throws IOException {
         ByteBuffer chunk = Segment.littleEndian(IndexEntry.SIZE * 4096);
         TopicTable topics = segment.topics;
         EventWire.Fields fields = new EventWire.Fields();
         long end = 0;
+        long previousPosition = 0;
         long n = 0;
         while (n < entries) {
             int got = segment.readEntries(n, chunk);
@@ -118,6 +139,11 @@ final class SegmentRecovery {
                 long time = chunk.getLong(at + IndexEntry.TIME);
                 int id = chunk.getInt(at + IndexEntry.TOPIC);
                 int length = chunk.getInt(at + IndexEntry.LENGTH);
+                if (position <= previousPosition || offset < end || length < 0
+                        || offset + 4 + (long) length > dataSize) {
+                    return false;
+                }
+                previousPosition = position;
                 if (id == topics.size()) {
                     ByteBuffer record = Segment.littleEndian(length);
                     segment.readData(offset + 4, record);
