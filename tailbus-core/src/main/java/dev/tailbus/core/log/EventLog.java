@@ -60,6 +60,7 @@ public final class EventLog implements BusLog {
     private final Thread flusher;
     private final OpenFiles files;
     private final WriteBuffers buffers = new WriteBuffers();
+    private final TopicJournal journal = new TopicJournal();
     private long nextPosition = 1;
     /**
      * Positions up to this may have been handed out: written durably before any of them is, so
@@ -295,6 +296,12 @@ public final class EventLog implements BusLog {
             partitionsByPrefix.put(e.getKey(), p);
         }
         partitions = partitionsByPrefix.values().toArray(new Partition[0]);
+        for (int i = 0; i < partitions.length; i++) {
+            partitions[i].index = i;
+            for (String topic : partitions[i].topics()) {
+                journal.add(i, topic);
+            }
+        }
         // readers see what the files hold; new positions come after every one that may have been
         // handed out before (lost in a power cut, or given to events no file stores)
         nextPosition = Math.max(max, reserved) + 1;
@@ -561,6 +568,7 @@ public final class EventLog implements BusLog {
                 }
                 writing = p.live().dataPath();
                 if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
+                    journal.add(p.index, e.topic());
                     version++;
                 }
             }
@@ -612,6 +620,7 @@ public final class EventLog implements BusLog {
             Partition p = partitionsByPrefix.get(prefixes.get(i));
             if (p == null) {
                 p = Partition.create(root, prefixes.get(i), files, buffers);
+                p.index = partitions.length;
                 partitionsByPrefix.put(prefixes.get(i), p);
                 Partition[] grown = Arrays.copyOf(partitions, partitions.length + 1);
                 grown[partitions.length] = p;
@@ -642,119 +651,72 @@ public final class EventLog implements BusLog {
         return partitions;
     }
 
+    /** Every (partition, topic) pair, in the order they appeared (for readers). */
+    TopicJournal journal() {
+        return journal;
+    }
+
+    /** Segment files open now (tests, statistics). */
+    int openFiles() {
+        return files.openCount();
+    }
+
     /**
      * The last {@code n} stored events of every topic matching {@code topics}, among events with
-     * position <= {@code upTo}, in position order. Uses the indexes: a few reads per event, no
-     * scan of the store.
+     * position <= {@code upTo}, in position order, as a reader that streams them: the topics' heads
+     * are taken under the lock (memory only), the indexes say where each topic's window begins
+     * ({@link HistoryStarts}, index entries only), and one cursor per partition then reads the
+     * windows in position order. Memory grows with the matching topics, never with {@code n}.
      */
     @Override
     public LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
-        return LogReader.of(lastPerTopicList(topics, n, upTo));
-    }
-
-    private List<StoredEvent> lastPerTopicList(Predicate<String> topics, int n, long upTo) {
         if (n <= 0) {
-            return List.of();
+            return LogReader.of(List.of());
         }
-        record Head(Segment segment, int id, int entry, String topic) {
-        }
-        List<List<Head>> perPartition = new ArrayList<>();
+        List<Partition> matching = new ArrayList<>();
+        List<HistoryStarts> heads = new ArrayList<>();
         long limit;
         lock.lock();
         try {
             ensureOpen();
             limit = Math.min(upTo, lastPosition);
             for (Partition p : partitions) {
-                if (!p.hasTopic(topics)) {
-                    continue;
-                }
-                List<Head> heads = new ArrayList<>();
-                Segment[] segments = p.segments();
-                for (int s = segments.length - 1; s >= 0; s--) {
-                    Segment segment = segments[s];
-                    if (segment.firstPosition() > limit) {
-                        continue;
-                    }
-                    String[] names = segment.topics.names();
-                    for (int id = 0; id < names.length; id++) {
-                        if (topics.test(names[id])) {
-                            heads.add(new Head(segment, id, segment.topics.head[id], names[id]));
-                        }
+                if (p.hasTopic(topics)) {
+                    HistoryStarts h = HistoryStarts.snapshot(p, topics, limit);
+                    if (!h.isEmpty()) {
+                        matching.add(p);
+                        heads.add(h);
                     }
                 }
-                perPartition.add(heads);
             }
         } finally {
             lock.unlock();
         }
-        TreeMap<Long, StoredEvent> found = new TreeMap<>();
-        ByteBuffer entry = Segment.littleEndian(IndexEntry.SIZE);
-        for (List<Head> heads : perPartition) {
-            Map<String, Integer> taken = new HashMap<>();
-            for (Head head : heads) {
-                int have = taken.getOrDefault(head.topic(), 0);
-                int e = head.entry();
-                // after a failed write the topic's head may be an entry that never reached the
-                // index: search back from the last visible entry instead
-                boolean search = e >= head.segment().count();
-                if (search) {
-                    e = (int) head.segment().count() - 1;
+        List<PartitionCursor> cursors = new ArrayList<>(matching.size());
+        for (int i = 0; i < matching.size(); i++) {
+            Map<String, Long> starts;
+            try {
+                starts = heads.get(i).starts(n, limit);
+            } catch (IOException e) {
+                if (Segment.isInterrupt(e)) {
+                    throw LogException.interrupted(root.resolve(matching.get(i).prefix), e);
                 }
-                while (e >= 0 && have < n) {
-                    try {
-                        entry.clear();
-                        head.segment().readIndex(IndexEntry.at(e), entry);
-                        if (search && entry.getInt(IndexEntry.TOPIC) != head.id()) {
-                            e--;
-                            continue;
-                        }
-                        search = false;
-                        long position = entry.getLong(IndexEntry.POSITION);
-                        int previous = entry.getInt(IndexEntry.PREVIOUS);
-                        if (position <= limit) {
-                            StoredEvent event = readEntry(head.segment(), entry, head.topic());
-                            if (event != null) {
-                                found.put(position, event);
-                                have++;
-                            }
-                        }
-                        e = previous;
-                    } catch (IOException ex) {
-                        if (Segment.isInterrupt(ex)) {
-                            throw LogException.interrupted(head.segment().dataPath(), ex);
-                        }
-                        if (!Segment.isClosed(ex)) {
-                            throw LogException.io("read", head.segment().dataPath(), ex);
-                        }
-                        if (head.segment().isGone()) {
-                            break; // deleted by retention meanwhile
-                        }
-                        // released after a rotation meanwhile: read the entry again
-                    }
+                if (Segment.isClosed(e)) {
+                    continue; // deleted by retention or closed meanwhile: nothing of it to read
                 }
-                taken.put(head.topic(), have);
+                throw LogException.io("read the indexes of", root.resolve(matching.get(i).prefix), e);
             }
+            heads.set(i, null);
+            if (starts.isEmpty()) {
+                continue;
+            }
+            long first = Long.MAX_VALUE;
+            for (long start : starts.values()) {
+                first = Math.min(first, start);
+            }
+            cursors.add(new PartitionCursor(matching.get(i), t -> starts.getOrDefault(t, Long.MAX_VALUE), first - 1));
         }
-        return new ArrayList<>(found.values());
-    }
-
-    private static StoredEvent readEntry(Segment segment, ByteBuffer entry, String topic) throws IOException {
-        long offset = entry.getLong(IndexEntry.OFFSET);
-        int length = entry.getInt(IndexEntry.LENGTH);
-        ByteBuffer record = Segment.littleEndian(4 + length);
-        if (segment.readData(offset, record) < 4 + length || record.getInt(0) != length) {
-            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset + "; skipped");
-            return null;
-        }
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(record.array(), 4, length);
-        if ((int) crc.getValue() != entry.getInt(IndexEntry.CRC)) {
-            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset
-                    + ": checksum mismatch; skipped");
-            return null;
-        }
-        return new StoredEvent(entry.getLong(IndexEntry.POSITION), topic, entry.getLong(IndexEntry.TIME),
-                Arrays.copyOfRange(record.array(), 4, 4 + length));
+        return new MergedReader(cursors, limit);
     }
 
     /** A reader of stored events whose topic matches, in position order, positions > after. */
@@ -772,37 +734,64 @@ public final class EventLog implements BusLog {
     public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
         long start = Long.MAX_VALUE;
         ByteBuffer scratch = Segment.littleEndian(8);
-        lock.lock();
+        ensureOpen();
+        // no lock: partitions, segments and visible counts are snapshots readers may take at any time
+        long horizon = lastPosition;
         try {
-            ensureOpen();
             for (Partition p : partitions) {
                 if (!p.hasTopic(topics)) {
                     continue;
                 }
-                for (Segment segment : p.segments()) {
-                    if (segment.count() == 0 || segment.maxTime < timeNanos) {
-                        continue;
+                Segment[] segments = p.segments();
+                for (int i = 0; i < segments.length; i++) {
+                    long found = firstAtOrAfter(segments[i], timeNanos, i == segments.length - 1, scratch);
+                    if (found >= 0) {
+                        start = Math.min(start, found);
+                        break;
                     }
-                    long lo = 0;
-                    long hi = segment.count() - 1;
-                    while (lo < hi) {
-                        long mid = (lo + hi) >>> 1;
-                        if (segment.entryLong(mid, IndexEntry.MAX_TIME, scratch) < timeNanos) {
-                            lo = mid + 1;
-                        } else {
-                            hi = mid;
-                        }
-                    }
-                    start = Math.min(start, segment.entryLong(lo, IndexEntry.POSITION, scratch));
-                    break;
                 }
             }
         } catch (IOException e) {
+            if (Segment.isInterrupt(e)) {
+                throw LogException.interrupted(root, e);
+            }
             throw LogException.io("search the indexes of", root, e);
-        } finally {
-            lock.unlock();
         }
-        return readAfter(topics, start == Long.MAX_VALUE ? lastPosition : start - 1);
+        return readAfter(topics, start == Long.MAX_VALUE ? horizon : start - 1);
+    }
+
+    /**
+     * The position of the first visible entry of {@code segment} whose running maximum of receive
+     * times reaches {@code timeNanos}, or -1. A rotated segment's maximum is known and final; the
+     * live one's is read from its last visible entry (the in-memory one may be ahead of it).
+     */
+    private static long firstAtOrAfter(Segment segment, long timeNanos, boolean live, ByteBuffer scratch)
+            throws IOException {
+        long count = segment.count();
+        if (count == 0 || !live && segment.maxTime < timeNanos) {
+            return -1;
+        }
+        try {
+            if (segment.entryLong(count - 1, IndexEntry.MAX_TIME, scratch) < timeNanos) {
+                return -1;
+            }
+            long lo = 0;
+            long hi = count - 1;
+            while (lo < hi) {
+                long mid = (lo + hi) >>> 1;
+                if (segment.entryLong(mid, IndexEntry.MAX_TIME, scratch) < timeNanos) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return segment.entryLong(lo, IndexEntry.POSITION, scratch);
+        } catch (IOException e) {
+            if (Segment.isClosed(e) && !Segment.isInterrupt(e) && segment.isGone()) {
+                return -1; // deleted by retention meanwhile
+            }
+            throw e;
+        }
     }
 
     /** Calls listener.accept(lastPosition) on the appending thread after each batch is visible. */

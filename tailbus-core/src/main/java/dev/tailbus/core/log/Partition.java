@@ -43,6 +43,8 @@ final class Partition {
     /** The first moment of the configured time of day after {@link #liveSince}: rotate from then. */
     private long rotateFrom = Long.MAX_VALUE;
     boolean dirty;
+    /** This partition's place in the log's partitions (which only grow); set when added. */
+    int index;
     /** Segments retention took out but could not delete yet: tried again at the next retention. */
     private List<Segment> undeleted;
 
@@ -202,7 +204,7 @@ final class Partition {
         old.force(true); // its index too: a rotated segment's index is trusted at the next open
         old.publish();
         old.renameTo(SegmentFiles.rotated(root, prefix, old.firstPosition()));
-        old.release();
+        old.closeWriter();
         Path file = SegmentFiles.live(root, prefix);
         Segment fresh = Segment.open(file, old.files());
         startFiles(fresh);

@@ -138,6 +138,15 @@ final class Segment {
         }
     }
 
+    /**
+     * Closes the writer's files for good (a rotated segment is written no more); readers go on
+     * reading through their own, which the open-file cache closes in its time.
+     */
+    void closeWriter() throws IOException {
+        files.close(index, true);
+        files.close(data, true);
+    }
+
     /** Closes the readers' channels (the next read opens them again). */
     void releaseReaders() throws IOException {
         files.close(readIndex, false);

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.zip.CRC32C;
 
 /**
  * Brings one segment and its index into agreement when the log opens, and loads what the log
@@ -105,13 +104,9 @@ final class SegmentRecovery {
                 continue;
             }
             ByteBuffer record = Segment.littleEndian((int) (4 + length));
-            segment.readData(offset, record);
-            if (record.getInt(0) != (int) length) {
-                return 0;
-            }
-            CRC32C crc = new CRC32C();
-            crc.update(record.array(), 4, (int) length);
-            return (int) crc.getValue() == entry.getInt(IndexEntry.CRC) ? entries : 0;
+            int read = segment.readData(offset, record);
+            return RecordCheck.check(record.array(), 0, read, (int) length, entry.getInt(IndexEntry.CRC)) == null
+                    ? entries : 0;
         }
         return 0;
     }
@@ -171,7 +166,6 @@ final class SegmentRecovery {
             throws IOException {
         RecordScanner scanner = new RecordScanner(segment.dataChannel(), segment.dataEnd, dataSize);
         EventWire.Fields fields = new EventWire.Fields();
-        CRC32C crc = new CRC32C();
         while (true) {
             RecordScanner.Status status = scanner.next();
             if (status == RecordScanner.Status.END) {
@@ -200,11 +194,9 @@ final class SegmentRecovery {
                 result.legacy = true;
                 return;
             }
-            crc.reset();
-            crc.update(scanner.body(), scanner.bodyOffset(), length);
             writer.skipDataTo(scanner.nextOffset());
             writer.index(fields.topic, fields.position, fields.receiveTimeNanos, scanner.offset, length,
-                    (int) crc.getValue());
+                    RecordCheck.crc(scanner.body(), scanner.bodyOffset(), length));
         }
     }
 

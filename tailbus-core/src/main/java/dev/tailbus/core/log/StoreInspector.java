@@ -15,7 +15,6 @@ import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * Read-only tools over a store's files, for {@code tailbus store dump} and {@code verify}: they
@@ -74,7 +73,6 @@ public final class StoreInspector {
         int segments = 0;
         long records = 0;
         EventWire.Fields fields = new EventWire.Fields();
-        CRC32C crc = new CRC32C();
         for (Map.Entry<String, List<Path>> prefix : segments(absolute).entrySet()) {
             long lastPosition = 0;
             for (Path file : prefix.getValue()) {
@@ -130,13 +128,12 @@ public final class StoreInspector {
                         if (entries >= 0 && n < entries) {
                             entry.clear();
                             index.read(entry, IndexEntry.at(n));
-                            crc.reset();
-                            crc.update(scanner.body(), scanner.bodyOffset(), length);
                             String mismatch = null;
                             if (entry.getLong(IndexEntry.OFFSET) != scanner.offset
                                     || entry.getInt(IndexEntry.LENGTH) != length) {
                                 mismatch = "index entry " + n + " points elsewhere (stale index)";
-                            } else if (entry.getInt(IndexEntry.CRC) != (int) crc.getValue()) {
+                            } else if (entry.getInt(IndexEntry.CRC)
+                                    != RecordCheck.crc(scanner.body(), scanner.bodyOffset(), length)) {
                                 mismatch = "checksum mismatch: the record changed after it was written";
                             } else if (entry.getLong(IndexEntry.POSITION) != fields.position) {
                                 mismatch = "index entry " + n + " has position " + entry.getLong(IndexEntry.POSITION);
