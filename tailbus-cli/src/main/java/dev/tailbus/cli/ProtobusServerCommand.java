@@ -97,6 +97,16 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String maxEventSize;
 
+    @Option(names = "--max-open-files", paramLabel = "N", defaultValue = "1000",
+            description = "Keep at most N store files open at once (least recently used closed, reopened when "
+                    + "needed; at least 8; default: ${DEFAULT-VALUE}).")
+    int maxOpenFiles;
+
+    @Option(names = "--max-history-depth", paramLabel = "N",
+            description = "Refuse subscriptions asking for a history_depth above N with INVALID_ARGUMENT "
+                    + "(default: no limit).")
+    Integer maxHistoryDepth;
+
     @Override
     public Integer call() throws Exception {
         configureLogging(logLevel);
@@ -118,6 +128,18 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             store.retainBytes(parseSize("--retain-size", retainSize));
         }
         store.flush(FlushPolicy.parse(flush));
+        if (maxOpenFiles < LogConfig.MIN_OPEN_FILES) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--max-open-files must be at least " + LogConfig.MIN_OPEN_FILES
+                    + ", got " + maxOpenFiles);
+        }
+        store.maxOpenFiles(maxOpenFiles);
+        if (maxHistoryDepth != null) {
+            if (maxHistoryDepth < 1) {
+                throw new ProtobusException(Kind.BAD_INPUT, "--max-history-depth must be at least 1, got "
+                        + maxHistoryDepth);
+            }
+            store.maxHistoryDepth(maxHistoryDepth);
+        }
         long maxEvent = parseSize("--max-event-size", maxEventSize);
         if (maxEvent > ProtobusServerConfig.MAX_EVENT_BYTES_LIMIT) {
             throw new ProtobusException(Kind.BAD_INPUT, "--max-event-size must be at most 1G, got " + maxEventSize);

@@ -61,6 +61,8 @@ public final class EventLog implements BusLog {
     private final OpenFiles files;
     private final WriteBuffers buffers = new WriteBuffers();
     private final TopicJournal journal = new TopicJournal();
+    /** Folders that got new files in this write group: forced once each before it is visible. */
+    private final java.util.Set<Path> newFolders = new java.util.LinkedHashSet<>();
     private long nextPosition = 1;
     /**
      * Positions up to this may have been handed out: written durably before any of them is, so
@@ -70,7 +72,7 @@ public final class EventLog implements BusLog {
     /** How many positions the next reservation takes: doubles while reservations come fast. */
     private long reservationBlock = MIN_RESERVATION;
     private long reservedAtNanos;
-    private static final long MIN_RESERVATION = 10_000;
+    private static final long MIN_RESERVATION = 1L << 20;
     private static final long MAX_RESERVATION = 1L << 32;
     private volatile long lastPosition;
     private volatile long version;
@@ -277,7 +279,7 @@ public final class EventLog implements BusLog {
             SegmentWriter last = writers.get(writers.size() - 1);
             if (SegmentFiles.rotatedPosition(last.segment().dataPath().getFileName().toString()) >= 0) {
                 // the live PREFIX.pb is missing (deleted, or a crash during rotation): start one
-                Partition fresh = Partition.create(root, e.getKey(), files, buffers);
+                Partition fresh = Partition.create(root, e.getKey(), files, buffers, null);
                 writers.add(new SegmentWriter(fresh.live(), buffers));
                 fresh.close();
                 last = recover(SegmentFiles.live(root, e.getKey()), false, new ArrayList<>());
@@ -509,6 +511,11 @@ public final class EventLog implements BusLog {
                 writing = p.live().dataPath();
                 p.flush();
             }
+            for (Path folder : newFolders) {
+                writing = folder;
+                dev.tailbus.core.fs.Durable.forceFolder(folder);
+            }
+            newFolders.clear();
             if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
                 for (Partition p : dirty) {
                     writing = p.live().dataPath();
@@ -619,7 +626,7 @@ public final class EventLog implements BusLog {
         for (int i = 0; i < result.length; i++) {
             Partition p = partitionsByPrefix.get(prefixes.get(i));
             if (p == null) {
-                p = Partition.create(root, prefixes.get(i), files, buffers);
+                p = Partition.create(root, prefixes.get(i), files, buffers, newFolders);
                 p.index = partitions.length;
                 partitionsByPrefix.put(prefixes.get(i), p);
                 Partition[] grown = Arrays.copyOf(partitions, partitions.length + 1);
@@ -664,7 +671,8 @@ public final class EventLog implements BusLog {
     /**
      * The last {@code n} stored events of every topic matching {@code topics}, among events with
      * position <= {@code upTo}, in position order, as a reader that streams them: the topics' heads
-     * are taken under the lock (memory only), the indexes say where each topic's window begins
+     * are copied under the lock (memory only; the filter runs before, without it), the indexes say
+     * where each topic's window begins
      * ({@link HistoryStarts}, index entries only), and one cursor per partition then reads the
      * windows in position order. Memory grows with the matching topics, never with {@code n}.
      */
@@ -673,30 +681,38 @@ public final class EventLog implements BusLog {
         if (n <= 0) {
             return LogReader.of(List.of());
         }
+        if (n > config.maxHistoryDepth()) {
+            throw new LogException(Kind.BAD_INPUT, "a history depth of " + n + " is above this store's limit of "
+                    + config.maxHistoryDepth());
+        }
         List<Partition> matching = new ArrayList<>();
         List<HistoryStarts> heads = new ArrayList<>();
-        long limit;
+        ensureOpen();
+        long limit = Math.min(upTo, lastPosition);
+        for (Partition p : partitions) { // the filter runs without the lock
+            if (p.hasTopic(topics)) {
+                HistoryStarts h = HistoryStarts.matching(p, topics, limit);
+                if (!h.isEmpty()) {
+                    matching.add(p);
+                    heads.add(h);
+                }
+            }
+        }
         lock.lock();
         try {
             ensureOpen();
-            limit = Math.min(upTo, lastPosition);
-            for (Partition p : partitions) {
-                if (p.hasTopic(topics)) {
-                    HistoryStarts h = HistoryStarts.snapshot(p, topics, limit);
-                    if (!h.isEmpty()) {
-                        matching.add(p);
-                        heads.add(h);
-                    }
-                }
+            for (HistoryStarts h : heads) {
+                h.takeHeads(); // memory only
             }
         } finally {
             lock.unlock();
         }
         List<PartitionCursor> cursors = new ArrayList<>(matching.size());
+        ByteBuffer buffer = HistoryStarts.buffer();
         for (int i = 0; i < matching.size(); i++) {
             Map<String, Long> starts;
             try {
-                starts = heads.get(i).starts(n, limit);
+                starts = heads.get(i).starts(n, limit, buffer);
             } catch (IOException e) {
                 if (Segment.isInterrupt(e)) {
                     throw LogException.interrupted(root.resolve(matching.get(i).prefix), e);
@@ -833,6 +849,11 @@ public final class EventLog implements BusLog {
             lock.unlock();
         }
         return new ArrayList<>(best.values());
+    }
+
+    @Override
+    public int maxHistoryDepth() {
+        return config.maxHistoryDepth();
     }
 
     /** The store root (absolute). */

@@ -14,8 +14,11 @@ import java.util.Map;
  * hop, along the topic's chain of index entries ({@link IndexEntry} "previous"), reading index
  * entries only, never records. Memory: one entry per topic, whatever N.
  *
- * <p>The topic heads are taken by {@link #snapshot} under the log's lock (memory only, no
- * reads); {@link #starts} reads the indexes afterwards, without the lock.
+ * <p>Design note: no query may delay an append, so no user code (the topic filter) and no disk
+ * read runs under the log's lock. {@link #matching} applies the filter to the segments' topic
+ * names without the lock (names only grow, and are published whole); {@link #takeHeads} then
+ * copies the few numbers of each matching topic under the lock (memory only); {@link #starts}
+ * reads the indexes afterwards, without it.
  *
  * <p>Not thread-safe: one per query.
  */
@@ -25,14 +28,21 @@ final class HistoryStarts {
                 boolean stale) {
     }
 
+    /** Matching (segment, topic id) pairs, newest segment first, until the heads are taken. */
+    private List<Segment> pendingSegments = new ArrayList<>();
+    private List<Integer> pendingIds = new ArrayList<>();
     private final Map<String, List<Head>> heads = new HashMap<>();
-    private final ByteBuffer chunk = Segment.littleEndian(IndexEntry.SIZE * 64);
+    /** Index entries read backwards; lent by the query for one {@link #starts} call. */
+    private ByteBuffer chunk;
     private Segment chunkOf;
     private long chunkFrom = -1;
     private int chunkHeld;
 
-    /** Takes the heads of the matching topics of {@code p}, newest segment first; under the lock. */
-    static HistoryStarts snapshot(Partition p, java.util.function.Predicate<String> topics, long limit) {
+    /**
+     * The topics of {@code p}'s segments (newest first, holding positions up to {@code limit})
+     * that {@code topics} matches; no lock needed, none taken.
+     */
+    static HistoryStarts matching(Partition p, java.util.function.Predicate<String> topics, long limit) {
         HistoryStarts h = new HistoryStarts();
         Segment[] segments = p.segments();
         for (int s = segments.length - 1; s >= 0; s--) {
@@ -40,29 +50,52 @@ final class HistoryStarts {
             if (segment.firstPosition() > limit || segment.count() == 0) {
                 continue;
             }
-            TopicTable t = segment.topics;
-            String[] names = t.names();
+            String[] names = segment.topics.names();
             for (int id = 0; id < names.length; id++) {
-                if (topics.test(names[id]) && t.count[id] > 0) {
-                    // after a failed write the head may be an entry that never became visible
-                    boolean stale = t.head[id] >= segment.count();
-                    h.heads.computeIfAbsent(names[id], k -> new ArrayList<>(1)).add(new Head(segment, id,
-                            t.head[id], t.count[id], t.firstPosition[id], t.lastPosition[id], stale));
+                if (topics.test(names[id])) {
+                    h.pendingSegments.add(segment);
+                    h.pendingIds.add(id);
                 }
             }
         }
         return h;
     }
 
+    /** Copies each matching topic's head and counts; under the log's lock (memory only). */
+    void takeHeads() {
+        for (int i = 0; i < pendingIds.size(); i++) {
+            Segment segment = pendingSegments.get(i);
+            int id = pendingIds.get(i);
+            TopicTable t = segment.topics;
+            if (t.count[id] == 0) {
+                continue;
+            }
+            // after a failed write the head may be an entry that never became visible
+            boolean stale = t.head[id] >= segment.count();
+            heads.computeIfAbsent(t.names()[id], k -> new ArrayList<>(1)).add(new Head(segment, id,
+                    t.head[id], t.count[id], t.firstPosition[id], t.lastPosition[id], stale));
+        }
+        pendingSegments = null;
+        pendingIds = null;
+    }
+
+    /** Whether no topic matched (before {@link #takeHeads}) or none has events (after). */
     boolean isEmpty() {
-        return heads.isEmpty();
+        return pendingIds != null ? pendingIds.isEmpty() : heads.isEmpty();
+    }
+
+    /** A buffer for {@link #starts}, to be shared by the partitions of one query. */
+    static ByteBuffer buffer() {
+        return Segment.littleEndian(IndexEntry.SIZE * 64);
     }
 
     /**
      * The position of each topic's {@code n}-th newest event at or below {@code limit} (its first
-     * event when it has fewer); topics with none are left out.
+     * event when it has fewer); topics with none are left out. {@code buffer} from {@link #buffer()}.
      */
-    Map<String, Long> starts(int n, long limit) throws IOException {
+    Map<String, Long> starts(int n, long limit, ByteBuffer buffer) throws IOException {
+        chunk = buffer;
+        chunkOf = null;
         Map<String, Long> starts = new HashMap<>();
         for (Map.Entry<String, List<Head>> e : heads.entrySet()) {
             long remaining = n;
@@ -103,6 +136,7 @@ final class HistoryStarts {
                 starts.put(e.getKey(), start);
             }
         }
+        chunk = null;
         return starts;
     }
 

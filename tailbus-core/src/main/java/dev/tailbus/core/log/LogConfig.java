@@ -32,6 +32,7 @@ public final class LogConfig {
     private final FlushPolicy flush;
     private final InstantSource clock;
     private final int maxOpenFiles;
+    private final int maxHistoryDepth;
 
     private LogConfig(Builder b) {
         this.root = b.root;
@@ -43,6 +44,7 @@ public final class LogConfig {
         this.flush = b.flush;
         this.clock = b.clock;
         this.maxOpenFiles = b.maxOpenFiles;
+        this.maxHistoryDepth = b.maxHistoryDepth;
     }
 
     /** A builder for a store at {@code root}, which must exist. */
@@ -103,6 +105,14 @@ public final class LogConfig {
         return maxOpenFiles;
     }
 
+    /**
+     * The deepest history ({@link BusLog#lastPerTopic} depth) a query may ask for; a deeper one is
+     * refused with {@link Kind#BAD_INPUT}. {@link Integer#MAX_VALUE} (the default) for no limit.
+     */
+    public int maxHistoryDepth() {
+        return maxHistoryDepth;
+    }
+
     /** Builds a {@link LogConfig}; not thread-safe. */
     public static final class Builder {
         private final Path root;
@@ -114,6 +124,7 @@ public final class LogConfig {
         private FlushPolicy flush = FlushPolicy.NONE;
         private InstantSource clock = InstantSource.system();
         private int maxOpenFiles = DEFAULT_MAX_OPEN_FILES;
+        private int maxHistoryDepth = Integer.MAX_VALUE;
 
         private Builder(Path root) {
             this.root = root;
@@ -176,6 +187,12 @@ public final class LogConfig {
             return this;
         }
 
+        /** Refuses history queries deeper than this (at least 1; default: no limit). */
+        public Builder maxHistoryDepth(int max) {
+            this.maxHistoryDepth = max;
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
@@ -202,6 +219,10 @@ public final class LogConfig {
             if (maxOpenFiles < MIN_OPEN_FILES) {
                 throw new LogException(Kind.BAD_INPUT, "the open-file limit must be at least " + MIN_OPEN_FILES
                         + ", got " + maxOpenFiles);
+            }
+            if (maxHistoryDepth < 1) {
+                throw new LogException(Kind.BAD_INPUT, "the history depth limit must be at least 1, got "
+                        + maxHistoryDepth);
             }
             return new LogConfig(this);
         }

@@ -65,8 +65,13 @@ final class Partition {
         }
     }
 
-    /** Creates the first, live segment of a new prefix. */
-    static Partition create(Path root, String prefix, OpenFiles files, WriteBuffers buffers) throws IOException {
+    /**
+     * Creates the first, live segment of a new prefix. The folders that got a new entry (the
+     * segment's, and each new folder's parent) are added to {@code toForce}, for the caller to
+     * force once for all the prefixes it creates together; with null they are forced here.
+     */
+    static Partition create(Path root, String prefix, OpenFiles files, WriteBuffers buffers,
+                            java.util.Collection<Path> toForce) throws IOException {
         Path file = SegmentFiles.live(root, prefix);
         Path created = file.getParent();
         while (!Files.exists(created.getParent()) && created.getParent().startsWith(root)) {
@@ -79,7 +84,11 @@ final class Partition {
             startFiles(live);
             // force every folder that got a new entry: the segment's, and each new folder's parent
             for (Path folder = file.getParent(); folder != null && folder.startsWith(root); folder = folder.getParent()) {
-                Durable.forceFolder(folder);
+                if (toForce == null) {
+                    Durable.forceFolder(folder);
+                } else {
+                    toForce.add(folder);
+                }
                 if (!newFolders || folder.equals(created.getParent())) {
                     break;
                 }

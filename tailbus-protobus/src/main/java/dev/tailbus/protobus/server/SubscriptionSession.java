@@ -11,7 +11,6 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,7 +52,8 @@ final class SubscriptionSession {
     private volatile boolean cancelled;
     private volatile Status ending;
     private boolean finished;
-    private Iterator<StoredEvent> history;
+    /** The history being sent (streamed from the log), or null. */
+    private LogReader history;
     /** The position of the last stored event considered: the live cursor. */
     private long cursor;
     /** A log reader positioned at {@link #cursor}, or null. */
@@ -124,7 +124,7 @@ final class SubscriptionSession {
             if (start >= 0) {
                 cursor = start; // history is every stored event of the matching topics: stream it
             } else {
-                history = service.log().lastPerTopic(filter, historyDepth, snapshot).toList().iterator();
+                history = service.log().lastPerTopic(filter, historyDepth, snapshot);
                 cursor = snapshot;
             }
         } else {
@@ -245,9 +245,11 @@ final class SubscriptionSession {
             return c;
         }
         if (history != null) {
-            if (history.hasNext()) {
-                return history.next().event();
+            StoredEvent h = history.next();
+            if (h != null) {
+                return h.event();
             }
+            history.close();
             history = null;
         }
         byte[] live = unstored.poll();
@@ -329,6 +331,10 @@ final class SubscriptionSession {
         if (reader != null) {
             reader.close();
             reader = null;
+        }
+        if (history != null) {
+            history.close();
+            history = null;
         }
         if (cancelled || status == null) {
             return;
