@@ -77,6 +77,8 @@ public final class EventLog implements BusLog {
     private volatile long lastPosition;
     private volatile long version;
     private long lastRetentionMillis;
+    /** Some partition holds segments whose deletion failed: retention runs again within a second. */
+    private boolean deletesPending;
     private volatile boolean closed;
     /** The first failed write; from then on the log takes no appends (see {@link #append}). */
     private volatile LogException failure;
@@ -524,14 +526,18 @@ public final class EventLog implements BusLog {
             }
             for (Partition p : dirty) {
                 p.publish();
+                deletesPending |= p.undeletedCount() > 0;
             }
             dirty.clear();
             lastPosition = nextPosition - 1;
-            if (config.retainAge() != null && now - lastRetentionMillis >= 1000) {
+            if ((config.retainAge() != null || deletesPending) && now - lastRetentionMillis >= 1000) {
                 lastRetentionMillis = now;
+                boolean pending = false;
                 for (Partition p : partitions) {
-                    p.retain(config, now);
+                    p.retain(config, now); // also tries again the deletes that failed before
+                    pending |= p.undeletedCount() > 0;
                 }
+                deletesPending = pending;
             }
             return lastPosition;
         } catch (IOException | RuntimeException e) {
