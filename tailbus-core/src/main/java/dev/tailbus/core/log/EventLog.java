@@ -61,6 +61,11 @@ public final class EventLog implements BusLog {
     private final OpenFiles files;
     private final WriteBuffers buffers = new WriteBuffers();
     private final TopicJournal journal = new TopicJournal();
+    /** Partitions made in this write group: added to {@link #partitions} when it is visible. */
+    private final List<Partition> created = new ArrayList<>();
+    /** (partition, topic) pairs new in this write group: added to the journal when it is visible. */
+    private final List<Partition> newTopics = new ArrayList<>();
+    private final List<String> newTopicNames = new ArrayList<>();
     /** Folders that got new files in this write group: forced once each before it is visible. */
     private final java.util.Set<Path> newFolders = new java.util.LinkedHashSet<>();
     private long nextPosition = 1;
@@ -529,6 +534,7 @@ public final class EventLog implements BusLog {
                 deletesPending |= p.undeletedCount() > 0;
             }
             dirty.clear();
+            publishNewPartitionsAndTopics();
             lastPosition = nextPosition - 1;
             if ((config.retainAge() != null || deletesPending) && now - lastRetentionMillis >= 1000) {
                 lastRetentionMillis = now;
@@ -549,6 +555,23 @@ public final class EventLog implements BusLog {
             }
             return -1;
         }
+    }
+
+    /** Makes this group's new partitions and topics known to readers, partitions first. */
+    private void publishNewPartitionsAndTopics() {
+        if (!created.isEmpty()) {
+            Partition[] grown = Arrays.copyOf(partitions, partitions.length + created.size());
+            for (int i = 0; i < created.size(); i++) {
+                grown[partitions.length + i] = created.get(i);
+            }
+            partitions = grown;
+            created.clear();
+        }
+        for (int i = 0; i < newTopics.size(); i++) {
+            journal.add(newTopics.get(i).index, newTopicNames.get(i));
+        }
+        newTopics.clear();
+        newTopicNames.clear();
     }
 
     /**
@@ -581,7 +604,8 @@ public final class EventLog implements BusLog {
                 }
                 writing = p.live().dataPath();
                 if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
-                    journal.add(p.index, e.topic());
+                    newTopics.add(p);
+                    newTopicNames.add(e.topic());
                     version++;
                 }
             }
@@ -633,11 +657,9 @@ public final class EventLog implements BusLog {
             Partition p = partitionsByPrefix.get(prefixes.get(i));
             if (p == null) {
                 p = Partition.create(root, prefixes.get(i), files, buffers, newFolders);
-                p.index = partitions.length;
+                p.index = partitions.length + created.size();
                 partitionsByPrefix.put(prefixes.get(i), p);
-                Partition[] grown = Arrays.copyOf(partitions, partitions.length + 1);
-                grown[partitions.length] = p;
-                partitions = grown;
+                created.add(p); // published with the batch that writes to it
                 version++;
             }
             result[i] = p;
@@ -911,6 +933,7 @@ public final class EventLog implements BusLog {
             }
             closed = true;
             LogException thrown = null;
+            publishNewPartitionsAndTopics(); // made by a group that failed: their files are closed too
             Partition[] all = partitions;
             for (int i = all.length - 1; i >= 0; i--) {
                 try {

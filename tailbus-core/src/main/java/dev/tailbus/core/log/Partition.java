@@ -81,7 +81,7 @@ final class Partition {
         Files.createDirectories(file.getParent());
         Segment live = Segment.open(file, files);
         try {
-            startFiles(live);
+            // the files themselves are made by the first write (the index's header with it)
             // force every folder that got a new entry: the segment's, and each new folder's parent
             for (Path folder = file.getParent(); folder != null && folder.startsWith(root); folder = folder.getParent()) {
                 if (toForce == null) {
@@ -97,7 +97,7 @@ final class Partition {
             live.close();
             throw e;
         }
-        return new Partition(root, prefix, new Segment[] {live}, new SegmentWriter(live, buffers), buffers);
+        return new Partition(root, prefix, new Segment[] {live}, new SegmentWriter(live, buffers, true), buffers);
     }
 
     /** Creates a new segment's data file and its index (a header only). */

@@ -31,7 +31,16 @@ final class SegmentWriter {
     /** The first write failure, after which the writer writes nothing more. */
     private IOException broken;
 
+    /** The index file does not exist yet: its header goes first with the first entries. */
+    private boolean fresh;
+
     SegmentWriter(Segment segment, WriteBuffers buffers) {
+        this(segment, buffers, false);
+    }
+
+    /** A writer; {@code fresh}: the segment's files are made by its first write. */
+    SegmentWriter(Segment segment, WriteBuffers buffers, boolean fresh) {
+        this.fresh = fresh;
         this.segment = segment;
         this.buffers = buffers;
         this.dataWritten = segment.dataEnd;
@@ -142,6 +151,10 @@ final class SegmentWriter {
     }
 
     private void flushIndex() throws IOException {
+        if (fresh && indexBuffer != null && indexBuffer.position() > 0) {
+            write(true, IndexEntry.header(), 0);
+            fresh = false;
+        }
         if (indexBuffer != null && indexBuffer.position() > 0) {
             indexBuffer.flip();
             int n = indexBuffer.remaining();
