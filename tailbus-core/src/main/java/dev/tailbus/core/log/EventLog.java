@@ -21,7 +21,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /**
  * The tailbus log: a store root holding, per file prefix, a series of segments in the
@@ -36,7 +35,14 @@ import java.util.stream.Stream;
  * <p>Threading: thread-safe. Appends are serialized by one lock; a caller that finds the lock
  * busy queues its batch, and whichever caller takes the lock next writes every queued batch and,
  * with {@link FlushPolicy#BATCH}, forces them with one fsync (group commit). Readers run on any
- * thread without the lock and see a batch only when it is wholly visible.
+ * thread without the lock and see a batch only when it is wholly visible; no query reads a file
+ * or runs a caller's filter under the lock.
+ *
+ * <p>Shape: memory and descriptors do not grow with the number of prefixes. Writers share the
+ * buffers of {@link WriteBuffers}; every file is opened through the bounded {@link OpenFiles};
+ * readers merge {@link PartitionCursor}s by a heap and learn of new topics from the
+ * {@link TopicJournal}; positions are reserved durably ahead of use, so none is reused after a
+ * power cut.
  *
  * <p>Design note: a write or fsync that fails leaves the files in a state the log cannot trust
  * (part of a batch may be on disk, part not). The log then fails: that append and every later one
@@ -215,21 +221,10 @@ public final class EventLog implements BusLog {
 
     /** Discovers and recovers every segment under the root; returns the number of segments. */
     private int load(boolean rebuild) throws IOException {
-        Map<String, List<Path>> byPrefix = new TreeMap<>();
-        List<Path> indexes = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(Files::isRegularFile).forEach(p -> {
-                String name = p.getFileName().toString();
-                if (SegmentFiles.isSegment(name)) {
-                    byPrefix.computeIfAbsent(SegmentFiles.prefixOf(root, p), k -> new ArrayList<>()).add(p);
-                } else if (name.endsWith(SegmentFiles.SEGMENT_SUFFIX + SegmentFiles.INDEX_SUFFIX)) {
-                    indexes.add(p);
-                }
-            });
-        }
-        for (Path index : indexes) {
-            Path segment = index.resolveSibling(index.getFileName().toString()
-                    .substring(0, index.getFileName().toString().length() - SegmentFiles.INDEX_SUFFIX.length()));
+        SegmentFiles.Found found = SegmentFiles.discover(root);
+        Map<String, List<Path>> byPrefix = found.segments();
+        for (Path index : found.indexes()) {
+            Path segment = SegmentFiles.segmentOf(index);
             if (!Files.exists(segment)) {
                 LOG.log(Level.INFO, "deleting index " + index + " of a missing segment");
                 Files.deleteIfExists(index);
@@ -241,10 +236,6 @@ public final class EventLog implements BusLog {
         List<Path> legacy = new ArrayList<>();
         for (Map.Entry<String, List<Path>> e : byPrefix.entrySet()) {
             List<Path> files = e.getValue();
-            files.sort(Comparator.comparingLong((Path p) -> {
-                long n = SegmentFiles.rotatedPosition(p.getFileName().toString());
-                return n < 0 ? Long.MAX_VALUE : n;
-            }));
             List<SegmentWriter> writers = new ArrayList<>();
             for (Path file : files) {
                 SegmentWriter w = recover(file, rebuild, legacy);
@@ -271,10 +262,7 @@ public final class EventLog implements BusLog {
             if (w != null) {
                 List<SegmentWriter> writers = loaded.get(prefix);
                 writers.add(w);
-                writers.sort(Comparator.comparingLong(x -> {
-                    long n = SegmentFiles.rotatedPosition(x.segment().dataPath().getFileName().toString());
-                    return n < 0 ? Long.MAX_VALUE : n;
-                }));
+                writers.sort(Comparator.comparingLong(x -> SegmentFiles.order(x.segment().dataPath())));
                 max = Math.max(max, w.segment().lastPosition);
             }
         }

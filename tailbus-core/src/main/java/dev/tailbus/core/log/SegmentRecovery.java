@@ -10,9 +10,11 @@ import java.nio.channels.FileChannel;
  * keeps in memory about it (its topics, counts, times).
  *
  * <ul>
- *   <li>The index is kept if its header is valid and its last entry matches the segment's bytes
- *       (length prefix and CRC); entries pointing past the end of the segment (a power loss lost
- *       data the index had) are dropped; otherwise the index is rebuilt from the segment.
+ *   <li>The index is kept if its header is valid, its last entry matches the segment's bytes
+ *       (length prefix and CRC, by {@link RecordCheck}) and every entry agrees with the others and
+ *       the segment (positions growing, records in order inside the segment, topic ids in order);
+ *       entries pointing past the end of the segment (a power loss lost data the index had) are
+ *       dropped; otherwise the index is rebuilt from the segment.
  *   <li>Records after the index's last entry (a crash between writing data and index) are indexed.
  *   <li>A torn last record (its length runs past the end of the file, or its bytes are not an
  *       event) is truncated away and logged with file and offset.

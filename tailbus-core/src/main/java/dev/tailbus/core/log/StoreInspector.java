@@ -12,9 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.TreeMap;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /**
  * Read-only tools over a store's files, for {@code tailbus store dump} and {@code verify}: they
@@ -47,18 +45,7 @@ public final class StoreInspector {
 
     /** The segments of every prefix under {@code root}, oldest first. */
     static Map<String, List<Path>> segments(Path root) throws IOException {
-        Map<String, List<Path>> byPrefix = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(Files::isRegularFile).filter(p -> SegmentFiles.isSegment(p.getFileName().toString()))
-                    .forEach(p -> byPrefix.computeIfAbsent(SegmentFiles.prefixOf(root, p), k -> new ArrayList<>()).add(p));
-        }
-        for (List<Path> files : byPrefix.values()) {
-            files.sort(Comparator.comparingLong((Path p) -> {
-                long n = SegmentFiles.rotatedPosition(p.getFileName().toString());
-                return n < 0 ? Long.MAX_VALUE : n;
-            }));
-        }
-        return byPrefix;
+        return SegmentFiles.discover(root).segments();
     }
 
     /**
