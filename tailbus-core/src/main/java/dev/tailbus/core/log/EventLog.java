@@ -4,7 +4,6 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.fs.LockFile;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -65,6 +63,7 @@ public final class EventLog implements BusLog {
     private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread flusher;
     private final OpenFiles files;
+    private final LogQueries queries;
     private final WriteBuffers buffers = new WriteBuffers();
     private final TopicJournal journal = new TopicJournal();
     /** Partitions made in this write group: added to {@link #partitions} when it is visible. */
@@ -75,16 +74,8 @@ public final class EventLog implements BusLog {
     /** Folders that got new files in this write group: forced once each before it is visible. */
     private final java.util.Set<Path> newFolders = new java.util.LinkedHashSet<>();
     private long nextPosition = 1;
-    /**
-     * Positions up to this may have been handed out: written durably before any of them is, so
-     * that whatever a power cut loses, the next open continues after them (a gap, never a reuse).
-     */
-    private long reserved;
-    /** How many positions the next reservation takes: doubles while reservations come fast. */
-    private long reservationBlock = MIN_RESERVATION;
-    private long reservedAtNanos;
-    private static final long MIN_RESERVATION = 1L << 20;
-    private static final long MAX_RESERVATION = 1L << 32;
+    /** Positions are reserved durably ahead of use: none is given twice, whatever is lost. */
+    private PositionReservation reservation;
     private volatile long lastPosition;
     private volatile long version;
     private long lastRetentionMillis;
@@ -113,6 +104,7 @@ public final class EventLog implements BusLog {
         this.root = root;
         this.lockFile = lockFile;
         this.files = new OpenFiles(config.maxOpenFiles());
+        this.queries = new LogQueries(this, lock, config.maxHistoryDepth());
         this.flusher = config.flush().mode() == FlushPolicy.Mode.INTERVAL
                 ? Thread.ofPlatform().daemon().name("tailbus-log-flusher").unstarted(this::flushPeriodically)
                 : null;
@@ -253,8 +245,8 @@ public final class EventLog implements BusLog {
         legacy.sort(Comparator.naturalOrder());
         // positions up to the reservation may already be out (their events lost in a power cut, or
         // events of unstored topics): never again
-        reserved = readReserved();
-        long next = Math.max(max, reserved) + 1;
+        reservation = new PositionReservation(root);
+        long next = Math.max(max, reservation.reserved()) + 1;
         for (Path file : legacy) {
             next = SegmentRecovery.migrate(file, next);
             String prefix = SegmentFiles.prefixOf(root, file);
@@ -301,7 +293,7 @@ public final class EventLog implements BusLog {
         }
         // readers see what the files hold; new positions come after every one that may have been
         // handed out before (lost in a power cut, or given to events no file stores)
-        nextPosition = Math.max(max, reserved) + 1;
+        nextPosition = Math.max(max, reservation.reserved()) + 1;
         lastPosition = max;
         version++;
         long now = config.clock().millis();
@@ -310,51 +302,6 @@ public final class EventLog implements BusLog {
         }
         lastRetentionMillis = now;
         return count;
-    }
-
-    /**
-     * Makes sure positions up to {@code last} are reserved durably before any of them is handed
-     * out. A reservation takes a block of positions ahead (one durable write per block, not per
-     * event); the block doubles while reservations follow each other within a second, and
-     * shrinks back when they come slowly, so a fast log writes the file a few times a second at
-     * most and a restart after a power cut skips at most a few seconds' worth of positions.
-     */
-    private void reserveUpTo(long last) throws IOException {
-        if (last <= reserved) {
-            return;
-        }
-        long now = System.nanoTime();
-        long since = now - reservedAtNanos;
-        if (reservedAtNanos != 0 && since < 1_000_000_000L) {
-            reservationBlock = Math.min(MAX_RESERVATION, reservationBlock * 2);
-        } else if (since > 60_000_000_000L) {
-            reservationBlock = Math.max(MIN_RESERVATION, reservationBlock / 2);
-        }
-        writing = root.resolve(SegmentFiles.RESERVED_NAME);
-        reserve(last + reservationBlock);
-        reservedAtNanos = now;
-    }
-
-    /** Notes durably that positions up to {@code upTo} may have been handed out. */
-    private void reserve(long upTo) throws IOException {
-        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
-        dev.tailbus.core.fs.Durable.replace(file,
-                ByteBuffer.wrap((upTo + "\n").getBytes(StandardCharsets.US_ASCII)));
-        reserved = upTo;
-    }
-
-    private long readReserved() throws IOException {
-        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
-        if (!Files.exists(file)) {
-            return 0;
-        }
-        String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            LOG.log(Level.WARNING, "ignoring " + file + ": not a position: " + LogException.quote(text));
-            return 0;
-        }
     }
 
     /** Recovers one segment file; null when it is not a store file (left alone, logged). */
@@ -579,7 +526,8 @@ public final class EventLog implements BusLog {
     }
 
     private List<AppendedEvent> write(List<EventToAppend> batch, Partition[][] routed, long now) throws IOException {
-        reserveUpTo(nextPosition + batch.size() - 1);
+        writing = reservation.file();
+        reservation.reserveUpTo(nextPosition + batch.size() - 1);
         AppendedEvent[] out = new AppendedEvent[batch.size()];
         for (int i = 0; i < out.length; i++) {
             EventToAppend e = batch.get(i);
@@ -686,69 +634,11 @@ public final class EventLog implements BusLog {
 
     /**
      * The last {@code n} stored events of every topic matching {@code topics}, among events with
-     * position <= {@code upTo}, in position order, as a reader that streams them: the topics' heads
-     * are copied under the lock (memory only; the filter runs before, without it), the indexes say
-     * where each topic's window begins
-     * ({@link HistoryStarts}, index entries only), and one cursor per partition then reads the
-     * windows in position order. Memory grows with the matching topics, never with {@code n}.
+     * position <= {@code upTo}, streamed in position order ({@link LogQueries#lastPerTopic}).
      */
     @Override
     public LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
-        if (n <= 0) {
-            return LogReader.of(List.of());
-        }
-        if (n > config.maxHistoryDepth()) {
-            throw new LogException(Kind.BAD_INPUT, "a history depth of " + n + " is above this store's limit of "
-                    + config.maxHistoryDepth());
-        }
-        List<Partition> matching = new ArrayList<>();
-        List<HistoryStarts> heads = new ArrayList<>();
-        ensureOpen();
-        long limit = Math.min(upTo, lastPosition);
-        for (Partition p : partitions) { // the filter runs without the lock
-            if (p.hasTopic(topics)) {
-                HistoryStarts h = HistoryStarts.matching(p, topics, limit);
-                if (!h.isEmpty()) {
-                    matching.add(p);
-                    heads.add(h);
-                }
-            }
-        }
-        lock.lock();
-        try {
-            ensureOpen();
-            for (HistoryStarts h : heads) {
-                h.takeHeads(); // memory only
-            }
-        } finally {
-            lock.unlock();
-        }
-        List<PartitionCursor> cursors = new ArrayList<>(matching.size());
-        ByteBuffer buffer = HistoryStarts.buffer();
-        for (int i = 0; i < matching.size(); i++) {
-            Map<String, Long> starts;
-            try {
-                starts = heads.get(i).starts(n, limit, buffer);
-            } catch (IOException e) {
-                if (Segment.isInterrupt(e)) {
-                    throw LogException.interrupted(root.resolve(matching.get(i).prefix), e);
-                }
-                if (Segment.isClosed(e)) {
-                    continue; // deleted by retention or closed meanwhile: nothing of it to read
-                }
-                throw LogException.io("read the indexes of", root.resolve(matching.get(i).prefix), e);
-            }
-            heads.set(i, null);
-            if (starts.isEmpty()) {
-                continue;
-            }
-            long first = Long.MAX_VALUE;
-            for (long start : starts.values()) {
-                first = Math.min(first, start);
-            }
-            cursors.add(new PartitionCursor(matching.get(i), t -> starts.getOrDefault(t, Long.MAX_VALUE), first - 1));
-        }
-        return new MergedReader(cursors, limit);
+        return queries.lastPerTopic(topics, n, upTo);
     }
 
     /** A reader of stored events whose topic matches, in position order, positions > after. */
@@ -758,72 +648,10 @@ public final class EventLog implements BusLog {
         return new MergedReader(this, topics, after);
     }
 
-    /**
-     * A reader starting at the first stored event with receive time >= {@code timeNanos} (by the
-     * indexes' running maximum of receive times, so a binary search), in position order from there.
-     */
+    /** From the first stored event with receive time >= {@code timeNanos} ({@link LogQueries#readFromTime}). */
     @Override
     public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
-        long start = Long.MAX_VALUE;
-        ByteBuffer scratch = Segment.littleEndian(8);
-        ensureOpen();
-        // no lock: partitions, segments and visible counts are snapshots readers may take at any time
-        long horizon = lastPosition;
-        try {
-            for (Partition p : partitions) {
-                if (!p.hasTopic(topics)) {
-                    continue;
-                }
-                Segment[] segments = p.segments();
-                for (int i = 0; i < segments.length; i++) {
-                    long found = firstAtOrAfter(segments[i], timeNanos, i == segments.length - 1, scratch);
-                    if (found >= 0) {
-                        start = Math.min(start, found);
-                        break;
-                    }
-                }
-            }
-        } catch (IOException e) {
-            if (Segment.isInterrupt(e)) {
-                throw LogException.interrupted(root, e);
-            }
-            throw LogException.io("search the indexes of", root, e);
-        }
-        return readAfter(topics, start == Long.MAX_VALUE ? horizon : start - 1);
-    }
-
-    /**
-     * The position of the first visible entry of {@code segment} whose running maximum of receive
-     * times reaches {@code timeNanos}, or -1. A rotated segment's maximum is known and final; the
-     * live one's is read from its last visible entry (the in-memory one may be ahead of it).
-     */
-    private static long firstAtOrAfter(Segment segment, long timeNanos, boolean live, ByteBuffer scratch)
-            throws IOException {
-        long count = segment.count();
-        if (count == 0 || !live && segment.maxTime < timeNanos) {
-            return -1;
-        }
-        try {
-            if (segment.entryLong(count - 1, IndexEntry.MAX_TIME, scratch) < timeNanos) {
-                return -1;
-            }
-            long lo = 0;
-            long hi = count - 1;
-            while (lo < hi) {
-                long mid = (lo + hi) >>> 1;
-                if (segment.entryLong(mid, IndexEntry.MAX_TIME, scratch) < timeNanos) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            return segment.entryLong(lo, IndexEntry.POSITION, scratch);
-        } catch (IOException e) {
-            if (Segment.isClosed(e) && !Segment.isInterrupt(e) && segment.isGone()) {
-                return -1; // deleted by retention meanwhile
-            }
-            throw e;
-        }
+        return queries.readFromTime(topics, timeNanos);
     }
 
     /** Calls listener.accept(lastPosition) on the appending thread after each batch is visible. */
@@ -833,38 +661,10 @@ public final class EventLog implements BusLog {
         return () -> listeners.remove(listener);
     }
 
-    /**
-     * Per stored topic: counts, bytes, first/last position and time. A topic stored by two
-     * patterns is counted from the partition holding most of it.
-     */
+    /** Per stored topic: counts, bytes, first/last position and time ({@link LogQueries#topics}). */
     @Override
     public List<TopicStats> topics() {
-        Map<String, TopicStats> best = new TreeMap<>();
-        lock.lock();
-        try {
-            ensureOpen();
-            for (Partition p : partitions) {
-                Map<String, TopicStats> mine = new HashMap<>();
-                for (Segment s : p.segments()) {
-                    TopicTable t = s.topics;
-                    String[] names = t.names();
-                    for (int id = 0; id < names.length; id++) {
-                        TopicStats add = new TopicStats(names[id], t.count[id], t.bytes[id], t.firstPosition[id],
-                                t.lastPosition[id], t.firstTime[id], t.lastTime[id]);
-                        mine.merge(names[id], add, (a, b) -> new TopicStats(a.topic(), a.events() + b.events(),
-                                a.bytes() + b.bytes(), Math.min(a.firstPosition(), b.firstPosition()),
-                                Math.max(a.lastPosition(), b.lastPosition()), Math.min(a.firstTimeNanos(),
-                                b.firstTimeNanos()), Math.max(a.lastTimeNanos(), b.lastTimeNanos())));
-                    }
-                }
-                for (TopicStats s : mine.values()) {
-                    best.merge(s.topic(), s, (a, b) -> a.events() >= b.events() ? a : b);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        return new ArrayList<>(best.values());
+        return queries.topics();
     }
 
     @Override
@@ -905,7 +705,7 @@ public final class EventLog implements BusLog {
         }
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new LogException(Kind.UNAVAILABLE, "the store at " + root + " is closed", root, null, null);
         }
@@ -944,14 +744,8 @@ public final class EventLog implements BusLog {
                     }
                 }
             }
-            if (failure == null && thrown == null && reserved > nextPosition - 1) {
-                // every position handed out is known: the next open continues right after them
-                try {
-                    reserve(nextPosition - 1);
-                } catch (IOException e) {
-                    LOG.log(Level.WARNING, "could not note the last position in " + root.resolve(SegmentFiles.RESERVED_NAME)
-                            + " (" + e + "); the next open skips the positions reserved");
-                }
+            if (failure == null && thrown == null && reservation != null) {
+                reservation.settle(nextPosition - 1); // the next open continues right after
             }
             try {
                 lockFile.close();
