@@ -37,6 +37,10 @@ final class HistoryStarts {
     private Segment chunkOf;
     private long chunkFrom = -1;
     private int chunkHeld;
+    /** Where the earliest window begins, when the walk found it (else null): the cursor starts there. */
+    private Segment firstSegment;
+    private long firstEntry = -1;
+    private long firstPosition = Long.MAX_VALUE;
 
     /**
      * The topics of {@code p}'s segments (newest first, holding positions up to {@code limit})
@@ -128,16 +132,36 @@ final class HistoryStarts {
                     if (position <= limit) {
                         remaining--;
                         start = position;
+                        if (remaining == 0 && position < firstPosition) {
+                            firstPosition = position;
+                            firstSegment = head.segment();
+                            firstEntry = entry;
+                        }
                     }
                     entry = chunk.getInt(at + IndexEntry.PREVIOUS);
                 }
             }
             if (start != Long.MAX_VALUE) {
                 starts.put(e.getKey(), start);
+                if (start < firstPosition) {
+                    firstPosition = start; // found by the counts, not the walk: its entry is unknown
+                    firstSegment = null;
+                    firstEntry = -1;
+                }
             }
         }
         chunk = null;
         return starts;
+    }
+
+    /** The segment of the earliest window's first entry, when {@link #starts} walked to it; else null. */
+    Segment firstSegment() {
+        return firstSegment;
+    }
+
+    /** That entry's number in {@link #firstSegment()}. */
+    long firstEntry() {
+        return firstEntry;
     }
 
     /** The buffer offset of entry {@code n}, reading a chunk ending at it (chains lead backwards). */

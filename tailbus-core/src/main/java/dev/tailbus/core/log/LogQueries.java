@@ -83,7 +83,7 @@ final class LogQueries {
                 }
                 throw LogException.io("read the indexes of", log.root().resolve(matching.get(i).prefix), e);
             }
-            heads.set(i, null);
+            HistoryStarts found = heads.set(i, null);
             if (starts.isEmpty()) {
                 continue;
             }
@@ -91,7 +91,10 @@ final class LogQueries {
             for (long start : starts.values()) {
                 first = Math.min(first, start);
             }
-            cursors.add(new PartitionCursor(matching.get(i), t -> starts.getOrDefault(t, Long.MAX_VALUE), first - 1));
+            TopicWindow window = t -> starts.getOrDefault(t, Long.MAX_VALUE);
+            cursors.add(found.firstSegment() != null
+                    ? new PartitionCursor(matching.get(i), window, first - 1, found.firstSegment(), found.firstEntry())
+                    : new PartitionCursor(matching.get(i), window, first - 1));
         }
         return new MergedReader(cursors, limit);
     }

@@ -53,6 +53,15 @@ final class PartitionCursor {
         seek(after);
     }
 
+    /** A cursor starting at entry {@code entry} of {@code segment}, known to follow {@code after}. */
+    PartitionCursor(Partition partition, TopicWindow window, long after, Segment segment, long entry) {
+        this.partition = partition;
+        this.window = window;
+        this.lastSeen = after;
+        this.segment = segment;
+        this.entry = entry;
+    }
+
     /** Places the cursor at the first visible entry with a position above {@code after}. */
     private void seek(long after) {
         lastSeen = after;
