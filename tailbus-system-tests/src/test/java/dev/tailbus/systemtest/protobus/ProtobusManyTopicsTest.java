@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
+import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.ProtobusServerProcess;
 import dev.tailbus.systemtest.protobus.ProtobusClients.Subscriber;
 import io.grpc.ManagedChannel;
@@ -89,6 +90,18 @@ class ProtobusManyTopicsTest {
             assertThat(server.stop()).isZero();
             assertThat(server.stderr()).doesNotContain("OutOfMemoryError").doesNotContain("Exception");
         }
+    }
+
+    @Test
+    void shouldRefuseAnOpenFileLimitBelowEightOrAHistoryLimitBelowOneWithOneLine() throws Exception {
+        Launcher.Result files = Launcher.run(Launcher.command("protobus-server", "--store-root", root.toString(),
+                "--address", "127.0.0.1:0", "--max-open-files", "3"), new byte[0], ProtobusServerProcess.timeout());
+        assertThat(files.exitStatus()).isEqualTo(2);
+        assertThat(files.stderr().lines()).hasSize(1).first().asString().contains("--max-open-files must be at least 8");
+        Launcher.Result depth = Launcher.run(Launcher.command("protobus-server", "--store-root", root.toString(),
+                "--address", "127.0.0.1:0", "--max-history-depth", "0"), new byte[0], ProtobusServerProcess.timeout());
+        assertThat(depth.exitStatus()).isEqualTo(2);
+        assertThat(depth.stderr().lines()).hasSize(1).first().asString().contains("--max-history-depth must be at least 1");
     }
 
     private static long descriptors(long pid) throws IOException {
