@@ -4,6 +4,10 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.FlushPolicy;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.core.log.StorePattern;
+import dev.tailbus.http.HttpFace;
+import dev.tailbus.http.HttpFaceConfig;
+import dev.tailbus.metrics.MetricsEndpoint;
+import dev.tailbus.metrics.ProtobusMetrics;
 import dev.tailbus.protobus.server.ListenAddress;
 import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ProtobusServer;
@@ -106,6 +110,20 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             description = "Refuse subscriptions asking for a history_depth above N with INVALID_ARGUMENT "
                     + "(default: no limit).")
     Integer maxHistoryDepth;
+    @Option(names = "--http-address", paramLabel = "HOST:PORT",
+            description = {"Also serve the HTTP/JSON API, Server-Sent Events and the web console on HOST:PORT "
+                    + "(:PORT for every interface, port 0 for a free one; default: off)."})
+    String httpAddress;
+
+    @Option(names = "--http-heartbeat", paramLabel = "DURATION", defaultValue = "10s",
+            description = "With --http-address: send a comment line on an idle event stream after this long, so "
+                    + "that a client that is gone is noticed (default: ${DEFAULT-VALUE}).")
+    String httpHeartbeat;
+
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (:PORT: every interface; "
+                    + "default: off).")
+    String metricsAddress;
 
     @Override
     public Integer call() throws Exception {
@@ -140,22 +158,59 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             }
             store.maxHistoryDepth(maxHistoryDepth);
         }
+        ProtobusMetrics metrics = ProtobusMetrics.at(metricsAddress == null ? null
+                : MetricsEndpoint.parseAddress(metricsAddress));
+        store.observer(metrics.logObserver());
         long maxEvent = parseSize("--max-event-size", maxEventSize);
         if (maxEvent > ProtobusServerConfig.MAX_EVENT_BYTES_LIMIT) {
             throw new ProtobusException(Kind.BAD_INPUT, "--max-event-size must be at most 1G, got " + maxEventSize);
         }
         ProtobusServerConfig config = new ProtobusServerConfig(listen, store.build(), maxThreads, (int) maxEvent,
                 InstantSource.system());
+        ListenAddress http = null;
+        Duration heartbeat = Durations.parse("--http-heartbeat", httpHeartbeat);
+        if (heartbeat.isZero() || heartbeat.isNegative()) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--http-heartbeat must be positive, got " + httpHeartbeat);
+        }
+        if (httpAddress != null) {
+            try {
+                http = ListenAddress.parse(httpAddress);
+            } catch (ProtobusException e) {
+                throw new ProtobusException(Kind.BAD_INPUT, "--http-address: " + e.getMessage());
+            }
+        }
 
         CountDownLatch stop = new CountDownLatch(1);
         SignalTrap.onTermination(stop::countDown);
-        ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
         Logger log = Logger.getLogger("dev.tailbus.protobus");
-        String host = listen.host() == null ? "" : listen.host();
-        log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
-        stop.await();
-        log.info("shutting down");
-        server.close();
+        try (MetricsEndpoint scrapes = metrics.serve()) {
+            ProtobusServer server = metrics.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
+            String host = listen.host() == null ? "" : listen.host();
+            log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
+            if (scrapes != null) {
+                log.info("metrics on " + scrapes.describe());
+            }
+            HttpFace face = null;
+            if (http != null) {
+                try {
+                    face = HttpFace.start(HttpFaceConfig.forServer(http, listen, server.port(), (int) maxEvent)
+                            .withHeartbeat(heartbeat));
+                } catch (RuntimeException e) {
+                    server.close();
+                    throw e;
+                }
+                String httpHost = http.host() == null ? "" : http.host();
+                log.info("HTTP API and console on " + httpHost + ":" + face.port());
+            }
+            SystemdNotify.ready();
+            stop.await();
+            SystemdNotify.stopping();
+            log.info("shutting down");
+            if (face != null) {
+                face.close();
+            }
+            server.close();
+        }
         log.info("stopped; store closed");
         return 0;
     }

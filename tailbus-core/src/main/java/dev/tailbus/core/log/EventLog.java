@@ -428,9 +428,11 @@ public final class EventLog implements BusLog {
 
     private long writeGroup(List<Pending> group) {
         writing = null;
+        long started = System.nanoTime();
         try {
             long now = config.clock().millis();
             boolean anyWritten = false;
+            int events = 0;
             for (Pending p : group) {
                 Partition[][] routed;
                 try {
@@ -445,6 +447,7 @@ public final class EventLog implements BusLog {
                 }
                 p.result = write(p.batch, routed, now);
                 anyWritten = true;
+                events += p.batch.size();
             }
             if (!anyWritten) {
                 return -1;
@@ -459,11 +462,14 @@ public final class EventLog implements BusLog {
             }
             newFolders.clear();
             if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
+                long forcing = System.nanoTime();
                 for (Partition p : dirty) {
                     writing = p.live().dataPath();
                     p.force(false);
                 }
+                config.observer().forced(System.nanoTime() - forcing);
             }
+            config.observer().written(events, System.nanoTime() - started);
             for (Partition p : dirty) {
                 p.publish();
                 deletesPending |= p.undeletedCount() > 0;
@@ -689,10 +695,13 @@ public final class EventLog implements BusLog {
                 return;
             }
             Partition[] all = partitions;
+            long forcing = System.nanoTime();
+            boolean anyForced = false;
             for (Partition p : all) {
                 if (!p.live().unforced()) {
                     continue;
                 }
+                anyForced = true;
                 try {
                     p.live().force(false);
                 } catch (IOException e) {
@@ -701,6 +710,9 @@ public final class EventLog implements BusLog {
                         fail(p.live().dataPath(), e);
                     }
                 }
+            }
+            if (anyForced) {
+                config.observer().forced(System.nanoTime() - forcing);
             }
         }
     }

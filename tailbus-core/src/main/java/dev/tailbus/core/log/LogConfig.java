@@ -33,6 +33,7 @@ public final class LogConfig {
     private final InstantSource clock;
     private final int maxOpenFiles;
     private final int maxHistoryDepth;
+    private final LogObserver observer;
 
     private LogConfig(Builder b) {
         this.root = b.root;
@@ -45,6 +46,7 @@ public final class LogConfig {
         this.clock = b.clock;
         this.maxOpenFiles = b.maxOpenFiles;
         this.maxHistoryDepth = b.maxHistoryDepth;
+        this.observer = b.observer;
     }
 
     /** A builder for a store at {@code root}, which must exist. */
@@ -113,6 +115,11 @@ public final class LogConfig {
         return maxHistoryDepth;
     }
 
+    /** Who hears how long writes and forces take ({@link LogObserver#NONE} by default). */
+    public LogObserver observer() {
+        return observer;
+    }
+
     /** Builds a {@link LogConfig}; not thread-safe. */
     public static final class Builder {
         private final Path root;
@@ -125,6 +132,7 @@ public final class LogConfig {
         private InstantSource clock = InstantSource.system();
         private int maxOpenFiles = DEFAULT_MAX_OPEN_FILES;
         private int maxHistoryDepth = Integer.MAX_VALUE;
+        private LogObserver observer = LogObserver.NONE;
 
         private Builder(Path root) {
             this.root = root;
@@ -190,6 +198,12 @@ public final class LogConfig {
         /** Refuses history queries deeper than this (at least 1; default: no limit). */
         public Builder maxHistoryDepth(int max) {
             this.maxHistoryDepth = max;
+            return this;
+        }
+
+        /** Tells {@code watcher} how long each write and force takes. */
+        public Builder observer(LogObserver watcher) {
+            this.observer = Objects.requireNonNull(watcher, "observer");
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.tailbus.protobus.server;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.BusLog;
 import dev.tailbus.core.log.EventLog;
+import dev.tailbus.protobus.admin.ServerFacts;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -34,16 +35,19 @@ public final class ProtobusServer implements Closeable {
     private final AutoCloseable appendListener;
     private final Server server;
     private final CallLimitInterceptor limiter;
+    private final Discovery discovery;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ProtobusServer(BusLog log, SessionRegistry registry, ExecutorService workers,
-                           AutoCloseable appendListener, Server server, CallLimitInterceptor limiter) {
+                           AutoCloseable appendListener, Server server, CallLimitInterceptor limiter,
+                           Discovery discovery) {
         this.log = log;
         this.registry = registry;
         this.workers = workers;
         this.appendListener = appendListener;
         this.server = server;
         this.limiter = limiter;
+        this.discovery = discovery;
     }
 
     /**
@@ -72,11 +76,12 @@ public final class ProtobusServer implements Closeable {
             workers = Executors.newFixedThreadPool(threads, daemonThreads());
             ProtobusService service = new ProtobusService(log, registry, config.maxEventBytes(), workers, config.clock());
             CallLimitInterceptor limiter = new CallLimitInterceptor(config.maxThreads());
+            Discovery discovery = new Discovery(builder);
             Server server = builder
                     .executor(workers)
                     .maxInboundMessageSize(Math.max(config.maxEventBytes() + 1024, 16 << 20))
                     .addService(ServerInterceptors.intercept(service, limiter))
-                    .addService(new dev.tailbus.protobus.admin.AdminService(log))
+                    .addService(new dev.tailbus.protobus.admin.AdminService(log, facts(config, registry)))
                     .build();
             try {
                 server.start();
@@ -84,7 +89,8 @@ public final class ProtobusServer implements Closeable {
                 throw new ProtobusException(Kind.UNAVAILABLE, "cannot listen on " + config.address() + ": "
                         + bindFailure(e), e);
             }
-            return new ProtobusServer(log, registry, workers, listener, server, limiter);
+            discovery.serving();
+            return new ProtobusServer(log, registry, workers, listener, server, limiter, discovery);
         } catch (RuntimeException e) {
             if (workers != null) {
                 workers.shutdownNow();
@@ -97,6 +103,12 @@ public final class ProtobusServer implements Closeable {
             }
             throw e;
         }
+    }
+
+    private static ServerFacts facts(ProtobusServerConfig config, SessionRegistry registry) {
+        return new ServerFacts(ServerFacts.jarVersion(), config.clock().instant(),
+                config.log().patterns().stream().map(Object::toString).toList(), config.log().flush().toString(),
+                config.maxEventBytes(), () -> registry.publishers().size(), () -> registry.subscriptions().size());
     }
 
     private static String bindFailure(IOException e) {
@@ -142,6 +154,29 @@ public final class ProtobusServer implements Closeable {
         return limiter.active();
     }
 
+    /** Publishing streams open now. */
+    public int openPublishers() {
+        return registry.publishers().size();
+    }
+
+    /** Subscriptions open now. */
+    public int openSubscriptions() {
+        return registry.subscriptions().size();
+    }
+
+    /**
+     * How far each open subscription has looked through the log (a position: events up to it
+     * were sent or skipped), in no order; {@code log().lastPosition()} minus it is its lag.
+     */
+    public long[] subscriptionPositions() {
+        return registry.subscriptions().stream().mapToLong(SubscriptionSession::position).toArray();
+    }
+
+    /** Calls refused so far because {@code --max-threads} calls were being served. */
+    public long refusedCalls() {
+        return limiter.refused();
+    }
+
     /** Blocks until the server has stopped (after {@link #close()} from another thread). */
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
@@ -156,7 +191,8 @@ public final class ProtobusServer implements Closeable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        server.shutdown();
+        server.shutdown(); // first: no new call (no new health watch) from here on
+        discovery.stopping(); // NOT_SERVING, told to every health watcher, whose stream then ends
         registry.closeAll();
         try {
             if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
