@@ -199,6 +199,12 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     server.close();
                     throw e;
                 }
+                var scrape = metrics.scrapeHandler();
+                // the same figures on the HTTP port too, when it is open to the same hosts
+                if (scrape.isPresent() && java.util.Objects.equals(
+                        MetricsEndpoint.parseAddress(metricsAddress).host(), http.host())) {
+                    face.serve("/metrics", scrape.get());
+                }
                 String httpHost = http.host() == null ? "" : http.host();
                 log.info("HTTP API and console on " + httpHost + ":" + face.port());
             }

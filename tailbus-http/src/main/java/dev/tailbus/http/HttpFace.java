@@ -53,13 +53,21 @@ public final class HttpFace implements Closeable {
         }
         ConsoleFiles console = new ConsoleFiles();
         BusBridge bus = new BusBridge(config.busHost(), config.busPort());
-        EventStream events = new EventStream(bus, config.heartbeat());
+        EventStream events = new EventStream(bus, config.heartbeat(), config.streamCapacity());
         String http = (config.listen().host() == null ? "" : config.listen().host()) + ":" + server.getAddress().getPort();
         server.createContext("/", new FaceRouter(bus, events, console, config, http));
         ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tailbus-http-", 0).factory());
         server.setExecutor(threads);
         server.start();
         return new HttpFace(server, threads, bus, events);
+    }
+
+    /**
+     * Serves {@code handler} at {@code path} beside the API and the console (the server's
+     * {@code /metrics}, say); a longer path wins over the console's {@code /}.
+     */
+    public void serve(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
     }
 
     /** The port the face listens on (useful after binding port 0). */
