@@ -101,6 +101,15 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String maxEventSize;
 
+    @Option(names = "--max-open-files", paramLabel = "N", defaultValue = "1000",
+            description = "Keep at most N store files open at once (least recently used closed, reopened when "
+                    + "needed; at least 8; default: ${DEFAULT-VALUE}).")
+    int maxOpenFiles;
+
+    @Option(names = "--max-history-depth", paramLabel = "N",
+            description = "Refuse subscriptions asking for a history_depth above N with INVALID_ARGUMENT "
+                    + "(default: no limit).")
+    Integer maxHistoryDepth;
     @Option(names = "--http-address", paramLabel = "HOST:PORT",
             description = {"Also serve the HTTP/JSON API, Server-Sent Events and the web console on HOST:PORT "
                     + "(:PORT for every interface, port 0 for a free one; default: off)."})
@@ -137,6 +146,18 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             store.retainBytes(parseSize("--retain-size", retainSize));
         }
         store.flush(FlushPolicy.parse(flush));
+        if (maxOpenFiles < LogConfig.MIN_OPEN_FILES) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--max-open-files must be at least " + LogConfig.MIN_OPEN_FILES
+                    + ", got " + maxOpenFiles);
+        }
+        store.maxOpenFiles(maxOpenFiles);
+        if (maxHistoryDepth != null) {
+            if (maxHistoryDepth < 1) {
+                throw new ProtobusException(Kind.BAD_INPUT, "--max-history-depth must be at least 1, got "
+                        + maxHistoryDepth);
+            }
+            store.maxHistoryDepth(maxHistoryDepth);
+        }
         ProtobusMetrics metrics = ProtobusMetrics.at(metricsAddress == null ? null
                 : MetricsEndpoint.parseAddress(metricsAddress));
         store.observer(metrics.logObserver());

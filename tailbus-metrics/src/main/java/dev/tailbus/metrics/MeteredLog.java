@@ -61,6 +61,11 @@ final class MeteredLog implements BusLog {
     }
 
     @Override
+    public int maxHistoryDepth() {
+        return log.maxHistoryDepth();
+    }
+
+    @Override
     public LogReader readAfter(Predicate<String> topics, long after) {
         return log.readAfter(topics, after);
     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -29,6 +30,13 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code bin/tailbus-bench log.LogBenchmark [EVENTS [FOLDER]]} (default 10,000,000
  * events in a temporary folder under /tmp, deleted afterwards).
+ *
+ * <p>{@code bin/tailbus-bench log.LogBenchmark topics [EVENTS [FOLDER]]} measures the store's real
+ * shape instead: one file per topic ({@code {topic}:.*}), events spread round-robin over 1, 1,000
+ * and 100,000 topics (default 1,000,000 events each), each row in a fresh JVM with
+ * {@code -Xmx256m}: appends/s and MB/s (flush none), resident memory and open descriptors after
+ * the load, the time of a history of depth 1 over every topic, and the sequential read rate;
+ * ratios against the 1-topic row of the same run.
  */
 public final class LogBenchmark {
     private static final int PAYLOAD = 100;
@@ -39,6 +47,15 @@ public final class LogBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("topics")) {
+            topics(args);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("topics-row")) {
+            topicsRow(Integer.parseInt(args[1]), Long.parseLong(args[2]), Path.of(args[3]),
+                    args.length > 4 ? Integer.parseInt(args[4]) : LogConfig.DEFAULT_MAX_OPEN_FILES);
+            return;
+        }
         long events = args.length > 0 ? Long.parseLong(args[0].replace("_", "")) : 10_000_000L;
         Path base = args.length > 1 ? Path.of(args[1]) : Path.of("/tmp");
         Path dir = Files.createTempDirectory(base, "tailbus-log-bench");
@@ -170,6 +187,133 @@ public final class LogBenchmark {
             System.out.printf("%-44s %14s%n", "lookup: seek by time + first event",
                     String.format("%.1f us", total / 1000.0 / lookups));
             System.out.printf("%nstore: %,d events, %,d MB on disk%n", log.lastPosition(), size(store) >> 20);
+        }
+    }
+
+    private static final int[] SHAPES = {1, 1_000, 100_000};
+
+    /** Runs one child JVM per topic count and prints the table. */
+    private static void topics(String[] args) throws Exception {
+        long events = args.length > 1 ? Long.parseLong(args[1].replace("_", "")) : 1_000_000L;
+        Path base = args.length > 2 ? Path.of(args[2]) : Path.of("/tmp");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        System.out.printf("tailbus log benchmark, one file per topic: %,d events of %d B payload per row, batches"
+                + " of %d, round-robin over the topics, flush none, each row in a JVM with -Xmx256m%n%n", events,
+                PAYLOAD, BATCH);
+        System.out.printf("%8s %12s %8s %8s %8s %12s %12s %10s %10s%n", "topics", "appends/s", "MB/s", "RSS MiB",
+                "fds", "depth-1 ms", "reads/s", "append x", "read x");
+        double[] baseline = null;
+        for (int topics : SHAPES) {
+            Path dir = Files.createTempDirectory(base, "tailbus-log-topics");
+            try {
+                Process child = new ProcessBuilder(java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
+                        "-cp", System.getProperty("java.class.path"), LogBenchmark.class.getName(), "topics-row",
+                        String.valueOf(topics), String.valueOf(events), dir.toString())
+                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                String line = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                        .strip();
+                if (child.waitFor() != 0 || line.isEmpty()) {
+                    System.out.printf("%8s   failed (exit %d)%n", String.format("%,d", topics), child.exitValue());
+                    continue;
+                }
+                String[] f = line.split(" ");
+                double[] v = new double[f.length];
+                for (int i = 0; i < f.length; i++) {
+                    v[i] = Double.parseDouble(f[i]);
+                }
+                if (baseline == null) {
+                    baseline = v;
+                }
+                System.out.printf("%8s %,12.0f %8.1f %8.0f %8.0f %12.1f %,12.0f %9.2fx %9.2fx%n",
+                        String.format("%,d", topics), v[0], v[1], v[2], v[3], v[4], v[5], v[0] / baseline[0],
+                        v[5] / baseline[5]);
+            } finally {
+                delete(dir);
+            }
+        }
+    }
+
+    /** One row: prints appends/s, MB/s, RSS MiB, descriptors, depth-1 ms, reads/s on one line. */
+    private static void topicsRow(int topics, long events, Path dir, int maxOpenFiles) throws IOException {
+        String[] names = new String[topics];
+        for (int i = 0; i < topics; i++) {
+            names[i] = "sensor/" + i;
+        }
+        byte[][] templates = new byte[topics][];
+        Random random = new Random(42);
+        byte[] payload = new byte[PAYLOAD];
+        random.nextBytes(payload);
+        for (int i = 0; i < topics; i++) {
+            templates[i] = EventWire.minimalEvent(names[i], 0, payload);
+        }
+        LogConfig config = maxOpenFiles == LogConfig.DEFAULT_MAX_OPEN_FILES ? LogConfig.of(dir)
+                : LogConfig.builder(dir).maxOpenFiles(maxOpenFiles).build();
+        double appendRate;
+        double mb;
+        long rss;
+        long fds;
+        double depthMillis;
+        double readRate;
+        try (EventLog log = EventLog.open(config)) {
+            List<EventToAppend> batch = new ArrayList<>(BATCH);
+            long n = 0;
+            long bytes = 0;
+            long t0 = System.nanoTime();
+            while (n < events) {
+                batch.clear();
+                for (int i = 0; i < BATCH && n < events; i++, n++) {
+                    int t = (int) (n % topics);
+                    batch.add(new EventToAppend(names[t], n, templates[t]));
+                    bytes += templates[t].length + 4 + 6;
+                }
+                log.append(batch);
+            }
+            double seconds = seconds(t0);
+            appendRate = n / seconds;
+            mb = bytes / seconds / 1e6;
+            rss = rssKib() >> 10;
+            fds = openDescriptors();
+            long h0 = System.nanoTime();
+            long got = 0;
+            try (LogReader history = log.lastPerTopic(t -> true, 1, log.lastPosition())) {
+                for (StoredEvent e = history.next(); e != null; e = history.next()) {
+                    got++;
+                }
+            }
+            depthMillis = (System.nanoTime() - h0) / 1e6;
+            if (got != Math.min(topics, events)) {
+                throw new IllegalStateException("history of depth 1 gave " + got + " events for " + topics + " topics");
+            }
+            long read = 0;
+            long r0 = System.nanoTime();
+            try (LogReader reader = log.readAfter(t -> true, 0)) {
+                for (StoredEvent e = reader.next(); e != null; e = reader.next()) {
+                    read++;
+                }
+            }
+            readRate = read / seconds(r0);
+            if (read != events) {
+                throw new IllegalStateException("read " + read + " of " + events + " events");
+            }
+            rss = Math.max(rss, rssKib() >> 10);
+            fds = Math.max(fds, openDescriptors());
+        }
+        System.out.printf(java.util.Locale.ROOT, "%.0f %.1f %d %d %.1f %.0f%n", appendRate, mb, rss, fds, depthMillis,
+                readRate);
+    }
+
+    private static long rssKib() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
         }
     }
 

@@ -34,8 +34,19 @@ public interface BusLog extends Closeable {
     /**
      * The last {@code n} stored events of every topic matching {@code topics}, among events with
      * position <= {@code upTo}, as a reader in position order.
+     *
+     * @throws LogException {@link dev.tailbus.core.TailbusException.Kind#BAD_INPUT} when {@code n}
+     *                      is above {@link #maxHistoryDepth()}
      */
     LogReader lastPerTopic(Predicate<String> topics, int n, long upTo);
+
+    /**
+     * The deepest history {@link #lastPerTopic} serves ({@link Integer#MAX_VALUE}: no limit), so
+     * that a server can refuse a deeper request before it starts.
+     */
+    default int maxHistoryDepth() {
+        return Integer.MAX_VALUE;
+    }
 
     /** Stored events whose topic matches, in position order, positions > {@code after}. */
     LogReader readAfter(Predicate<String> topics, long after);

@@ -4,7 +4,6 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.fs.LockFile;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +14,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /**
  * The tailbus log: a store root holding, per file prefix, a series of segments in the
@@ -36,7 +33,14 @@ import java.util.stream.Stream;
  * <p>Threading: thread-safe. Appends are serialized by one lock; a caller that finds the lock
  * busy queues its batch, and whichever caller takes the lock next writes every queued batch and,
  * with {@link FlushPolicy#BATCH}, forces them with one fsync (group commit). Readers run on any
- * thread without the lock and see a batch only when it is wholly visible.
+ * thread without the lock and see a batch only when it is wholly visible; no query reads a file
+ * or runs a caller's filter under the lock.
+ *
+ * <p>Shape: memory and descriptors do not grow with the number of prefixes. Writers share the
+ * buffers of {@link WriteBuffers}; every file is opened through the bounded {@link OpenFiles};
+ * readers merge {@link PartitionCursor}s by a heap and learn of new topics from the
+ * {@link TopicJournal}; positions are reserved durably ahead of use, so none is reused after a
+ * power cut.
  *
  * <p>Design note: a write or fsync that fails leaves the files in a state the log cannot trust
  * (part of a batch may be on disk, part not). The log then fails: that append and every later one
@@ -58,13 +62,25 @@ public final class EventLog implements BusLog {
     private final List<Partition> dirty = new ArrayList<>();
     private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread flusher;
+    private final OpenFiles files;
+    private final LogQueries queries;
+    private final WriteBuffers buffers = new WriteBuffers();
+    private final TopicJournal journal = new TopicJournal();
+    /** Partitions made in this write group: added to {@link #partitions} when it is visible. */
+    private final List<Partition> created = new ArrayList<>();
+    /** (partition, topic) pairs new in this write group: added to the journal when it is visible. */
+    private final List<Partition> newTopics = new ArrayList<>();
+    private final List<String> newTopicNames = new ArrayList<>();
+    /** Folders that got new files in this write group: forced once each before it is visible. */
+    private final java.util.Set<Path> newFolders = new java.util.LinkedHashSet<>();
     private long nextPosition = 1;
-    /** Positions up to this may have gone to events in no file: never give them again. */
-    private long reserved;
-    private static final long RESERVATION = 10_000;
+    /** Positions are reserved durably ahead of use: none is given twice, whatever is lost. */
+    private PositionReservation reservation;
     private volatile long lastPosition;
     private volatile long version;
     private long lastRetentionMillis;
+    /** Some partition holds segments whose deletion failed: retention runs again within a second. */
+    private boolean deletesPending;
     private volatile boolean closed;
     /** The first failed write; from then on the log takes no appends (see {@link #append}). */
     private volatile LogException failure;
@@ -87,6 +103,8 @@ public final class EventLog implements BusLog {
         this.config = config;
         this.root = root;
         this.lockFile = lockFile;
+        this.files = new OpenFiles(config.maxOpenFiles());
+        this.queries = new LogQueries(this, lock, config.maxHistoryDepth());
         this.flusher = config.flush().mode() == FlushPolicy.Mode.INTERVAL
                 ? Thread.ofPlatform().daemon().name("tailbus-log-flusher").unstarted(this::flushPeriodically)
                 : null;
@@ -195,21 +213,10 @@ public final class EventLog implements BusLog {
 
     /** Discovers and recovers every segment under the root; returns the number of segments. */
     private int load(boolean rebuild) throws IOException {
-        Map<String, List<Path>> byPrefix = new TreeMap<>();
-        List<Path> indexes = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(Files::isRegularFile).forEach(p -> {
-                String name = p.getFileName().toString();
-                if (SegmentFiles.isSegment(name)) {
-                    byPrefix.computeIfAbsent(SegmentFiles.prefixOf(root, p), k -> new ArrayList<>()).add(p);
-                } else if (name.endsWith(SegmentFiles.SEGMENT_SUFFIX + SegmentFiles.INDEX_SUFFIX)) {
-                    indexes.add(p);
-                }
-            });
-        }
-        for (Path index : indexes) {
-            Path segment = index.resolveSibling(index.getFileName().toString()
-                    .substring(0, index.getFileName().toString().length() - SegmentFiles.INDEX_SUFFIX.length()));
+        SegmentFiles.Found found = SegmentFiles.discover(root);
+        Map<String, List<Path>> byPrefix = found.segments();
+        for (Path index : found.indexes()) {
+            Path segment = SegmentFiles.segmentOf(index);
             if (!Files.exists(segment)) {
                 LOG.log(Level.INFO, "deleting index " + index + " of a missing segment");
                 Files.deleteIfExists(index);
@@ -221,13 +228,12 @@ public final class EventLog implements BusLog {
         List<Path> legacy = new ArrayList<>();
         for (Map.Entry<String, List<Path>> e : byPrefix.entrySet()) {
             List<Path> files = e.getValue();
-            files.sort(Comparator.comparingLong((Path p) -> {
-                long n = SegmentFiles.rotatedPosition(p.getFileName().toString());
-                return n < 0 ? Long.MAX_VALUE : n;
-            }));
             List<SegmentWriter> writers = new ArrayList<>();
             for (Path file : files) {
                 SegmentWriter w = recover(file, rebuild, legacy);
+                if (w != null) {
+                    w.segment().release(); // the bounded cache opens it again when used
+                }
                 if (w != null) {
                     writers.add(w);
                     max = Math.max(max, w.segment().lastPosition);
@@ -237,9 +243,10 @@ public final class EventLog implements BusLog {
             loaded.put(e.getKey(), writers);
         }
         legacy.sort(Comparator.naturalOrder());
-        // positions up to the reservation may already be out (events of unstored topics): never again
-        reserved = readReserved();
-        long next = Math.max(max, reserved) + 1;
+        // positions up to the reservation may already be out (their events lost in a power cut, or
+        // events of unstored topics): never again
+        reservation = new PositionReservation(root);
+        long next = Math.max(max, reservation.reserved()) + 1;
         for (Path file : legacy) {
             next = SegmentRecovery.migrate(file, next);
             String prefix = SegmentFiles.prefixOf(root, file);
@@ -247,10 +254,7 @@ public final class EventLog implements BusLog {
             if (w != null) {
                 List<SegmentWriter> writers = loaded.get(prefix);
                 writers.add(w);
-                writers.sort(Comparator.comparingLong(x -> {
-                    long n = SegmentFiles.rotatedPosition(x.segment().dataPath().getFileName().toString());
-                    return n < 0 ? Long.MAX_VALUE : n;
-                }));
+                writers.sort(Comparator.comparingLong(x -> SegmentFiles.order(x.segment().dataPath())));
                 max = Math.max(max, w.segment().lastPosition);
             }
         }
@@ -262,8 +266,8 @@ public final class EventLog implements BusLog {
             SegmentWriter last = writers.get(writers.size() - 1);
             if (SegmentFiles.rotatedPosition(last.segment().dataPath().getFileName().toString()) >= 0) {
                 // the live PREFIX.pb is missing (deleted, or a crash during rotation): start one
-                Partition fresh = Partition.create(root, e.getKey());
-                writers.add(new SegmentWriter(fresh.live()));
+                Partition fresh = Partition.create(root, e.getKey(), files, buffers, null);
+                writers.add(new SegmentWriter(fresh.live(), buffers));
                 fresh.close();
                 last = recover(SegmentFiles.live(root, e.getKey()), false, new ArrayList<>());
                 writers.set(writers.size() - 1, last);
@@ -277,12 +281,19 @@ public final class EventLog implements BusLog {
                     s.releaseReaders(); // opened by recovery; readers open them again when they read
                 }
             }
-            Partition p = new Partition(root, e.getKey(), segments, last);
+            Partition p = new Partition(root, e.getKey(), segments, last, buffers);
             partitionsByPrefix.put(e.getKey(), p);
         }
         partitions = partitionsByPrefix.values().toArray(new Partition[0]);
-        max = Math.max(max, reserved);
-        nextPosition = max + 1;
+        for (int i = 0; i < partitions.length; i++) {
+            partitions[i].index = i;
+            for (String topic : partitions[i].topics()) {
+                journal.add(i, topic);
+            }
+        }
+        // readers see what the files hold; new positions come after every one that may have been
+        // handed out before (lost in a power cut, or given to events no file stores)
+        nextPosition = Math.max(max, reservation.reserved()) + 1;
         lastPosition = max;
         version++;
         long now = config.clock().millis();
@@ -293,32 +304,6 @@ public final class EventLog implements BusLog {
         return count;
     }
 
-    /**
-     * Notes durably that positions up to {@code upTo} may be given to events that no file holds,
-     * so that the next open continues after them. Written once per {@value #RESERVATION}
-     * positions of such events, not per event.
-     */
-    private void reserve(long upTo) throws IOException {
-        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
-        dev.tailbus.core.fs.Durable.replace(file,
-                ByteBuffer.wrap((upTo + "\n").getBytes(StandardCharsets.US_ASCII)));
-        reserved = upTo;
-    }
-
-    private long readReserved() throws IOException {
-        Path file = root.resolve(SegmentFiles.RESERVED_NAME);
-        if (!Files.exists(file)) {
-            return 0;
-        }
-        String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            LOG.log(Level.WARNING, "ignoring " + file + ": not a position: " + LogException.quote(text));
-            return 0;
-        }
-    }
-
     /** Recovers one segment file; null when it is not a store file (left alone, logged). */
     private SegmentWriter recover(Path file, boolean rebuild, List<Path> legacy) throws IOException {
         boolean hadIndex = Files.exists(SegmentFiles.index(file));
@@ -326,10 +311,10 @@ public final class EventLog implements BusLog {
             LOG.log(Level.WARNING, "ignoring " + file + ": its first record is not an event");
             return null;
         }
-        Segment segment = Segment.open(file, true);
+        Segment segment = Segment.open(file, files);
         try {
             SegmentRecovery.Result result = new SegmentRecovery.Result();
-            SegmentWriter writer = SegmentRecovery.recover(segment, rebuild, result);
+            SegmentWriter writer = SegmentRecovery.recover(segment, rebuild, result, buffers);
             if (result.legacy) {
                 writer.segment().close();
                 legacy.add(file);
@@ -471,30 +456,35 @@ public final class EventLog implements BusLog {
                 writing = p.live().dataPath();
                 p.flush();
             }
+            for (Path folder : newFolders) {
+                writing = folder;
+                dev.tailbus.core.fs.Durable.forceFolder(folder);
+            }
+            newFolders.clear();
             if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
                 long forcing = System.nanoTime();
                 for (Partition p : dirty) {
                     writing = p.live().dataPath();
-                    p.force();
+                    p.force(false);
                 }
                 config.observer().forced(System.nanoTime() - forcing);
             }
             config.observer().written(events, System.nanoTime() - started);
             for (Partition p : dirty) {
                 p.publish();
+                deletesPending |= p.undeletedCount() > 0;
             }
             dirty.clear();
+            publishNewPartitionsAndTopics();
             lastPosition = nextPosition - 1;
-            if (config.retainAge() != null && now - lastRetentionMillis >= 1000) {
+            if ((config.retainAge() != null || deletesPending) && now - lastRetentionMillis >= 1000) {
                 lastRetentionMillis = now;
+                boolean pending = false;
                 for (Partition p : partitions) {
-                    try {
-                        p.retain(config, now);
-                    } catch (IOException e) {
-                        // the batch is written and visible: a segment left undeleted is retried next open
-                        LOG.log(Level.WARNING, "retention could not delete a segment of " + p + ": " + e.getMessage());
-                    }
+                    p.retain(config, now); // also tries again the deletes that failed before
+                    pending |= p.undeletedCount() > 0;
                 }
+                deletesPending = pending;
             }
             return lastPosition;
         } catch (IOException | RuntimeException e) {
@@ -506,6 +496,23 @@ public final class EventLog implements BusLog {
             }
             return -1;
         }
+    }
+
+    /** Makes this group's new partitions and topics known to readers, partitions first. */
+    private void publishNewPartitionsAndTopics() {
+        if (!created.isEmpty()) {
+            Partition[] grown = Arrays.copyOf(partitions, partitions.length + created.size());
+            for (int i = 0; i < created.size(); i++) {
+                grown[partitions.length + i] = created.get(i);
+            }
+            partitions = grown;
+            created.clear();
+        }
+        for (int i = 0; i < newTopics.size(); i++) {
+            journal.add(newTopics.get(i).index, newTopicNames.get(i));
+        }
+        newTopics.clear();
+        newTopicNames.clear();
     }
 
     /**
@@ -525,6 +532,8 @@ public final class EventLog implements BusLog {
     }
 
     private List<AppendedEvent> write(List<EventToAppend> batch, Partition[][] routed, long now) throws IOException {
+        writing = reservation.file();
+        reservation.reserveUpTo(nextPosition + batch.size() - 1);
         AppendedEvent[] out = new AppendedEvent[batch.size()];
         for (int i = 0; i < out.length; i++) {
             EventToAppend e = batch.get(i);
@@ -537,12 +546,10 @@ public final class EventLog implements BusLog {
                 }
                 writing = p.live().dataPath();
                 if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
+                    newTopics.add(p);
+                    newTopicNames.add(e.topic());
                     version++;
                 }
-            }
-            if (targets.length == 0 && position > reserved) {
-                writing = root.resolve(SegmentFiles.RESERVED_NAME);
-                reserve(position + RESERVATION);
             }
             out[i] = new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), stored, targets.length > 0);
         }
@@ -591,11 +598,10 @@ public final class EventLog implements BusLog {
         for (int i = 0; i < result.length; i++) {
             Partition p = partitionsByPrefix.get(prefixes.get(i));
             if (p == null) {
-                p = Partition.create(root, prefixes.get(i));
+                p = Partition.create(root, prefixes.get(i), files, buffers, newFolders);
+                p.index = partitions.length + created.size();
                 partitionsByPrefix.put(prefixes.get(i), p);
-                Partition[] grown = Arrays.copyOf(partitions, partitions.length + 1);
-                grown[partitions.length] = p;
-                partitions = grown;
+                created.add(p); // published with the batch that writes to it
                 version++;
             }
             result[i] = p;
@@ -622,119 +628,23 @@ public final class EventLog implements BusLog {
         return partitions;
     }
 
+    /** Every (partition, topic) pair, in the order they appeared (for readers). */
+    TopicJournal journal() {
+        return journal;
+    }
+
+    /** Segment files open now (tests, statistics). */
+    int openFiles() {
+        return files.openCount();
+    }
+
     /**
      * The last {@code n} stored events of every topic matching {@code topics}, among events with
-     * position <= {@code upTo}, in position order. Uses the indexes: a few reads per event, no
-     * scan of the store.
+     * position <= {@code upTo}, streamed in position order ({@link LogQueries#lastPerTopic}).
      */
     @Override
     public LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
-        return LogReader.of(lastPerTopicList(topics, n, upTo));
-    }
-
-    private List<StoredEvent> lastPerTopicList(Predicate<String> topics, int n, long upTo) {
-        if (n <= 0) {
-            return List.of();
-        }
-        record Head(Segment segment, int id, int entry, String topic) {
-        }
-        List<List<Head>> perPartition = new ArrayList<>();
-        long limit;
-        lock.lock();
-        try {
-            ensureOpen();
-            limit = Math.min(upTo, lastPosition);
-            for (Partition p : partitions) {
-                if (!p.hasTopic(topics)) {
-                    continue;
-                }
-                List<Head> heads = new ArrayList<>();
-                Segment[] segments = p.segments();
-                for (int s = segments.length - 1; s >= 0; s--) {
-                    Segment segment = segments[s];
-                    if (segment.firstPosition() > limit) {
-                        continue;
-                    }
-                    String[] names = segment.topics.names();
-                    for (int id = 0; id < names.length; id++) {
-                        if (topics.test(names[id])) {
-                            heads.add(new Head(segment, id, segment.topics.head[id], names[id]));
-                        }
-                    }
-                }
-                perPartition.add(heads);
-            }
-        } finally {
-            lock.unlock();
-        }
-        TreeMap<Long, StoredEvent> found = new TreeMap<>();
-        ByteBuffer entry = Segment.littleEndian(IndexEntry.SIZE);
-        for (List<Head> heads : perPartition) {
-            Map<String, Integer> taken = new HashMap<>();
-            for (Head head : heads) {
-                int have = taken.getOrDefault(head.topic(), 0);
-                int e = head.entry();
-                // after a failed write the topic's head may be an entry that never reached the
-                // index: search back from the last visible entry instead
-                boolean search = e >= head.segment().count();
-                if (search) {
-                    e = (int) head.segment().count() - 1;
-                }
-                while (e >= 0 && have < n) {
-                    try {
-                        entry.clear();
-                        head.segment().readIndex(IndexEntry.at(e), entry);
-                        if (search && entry.getInt(IndexEntry.TOPIC) != head.id()) {
-                            e--;
-                            continue;
-                        }
-                        search = false;
-                        long position = entry.getLong(IndexEntry.POSITION);
-                        int previous = entry.getInt(IndexEntry.PREVIOUS);
-                        if (position <= limit) {
-                            StoredEvent event = readEntry(head.segment(), entry, head.topic());
-                            if (event != null) {
-                                found.put(position, event);
-                                have++;
-                            }
-                        }
-                        e = previous;
-                    } catch (IOException ex) {
-                        if (Segment.isInterrupt(ex)) {
-                            throw LogException.interrupted(head.segment().dataPath(), ex);
-                        }
-                        if (!Segment.isClosed(ex)) {
-                            throw LogException.io("read", head.segment().dataPath(), ex);
-                        }
-                        if (head.segment().isGone()) {
-                            break; // deleted by retention meanwhile
-                        }
-                        // released after a rotation meanwhile: read the entry again
-                    }
-                }
-                taken.put(head.topic(), have);
-            }
-        }
-        return new ArrayList<>(found.values());
-    }
-
-    private static StoredEvent readEntry(Segment segment, ByteBuffer entry, String topic) throws IOException {
-        long offset = entry.getLong(IndexEntry.OFFSET);
-        int length = entry.getInt(IndexEntry.LENGTH);
-        ByteBuffer record = Segment.littleEndian(4 + length);
-        if (segment.readData(offset, record) < 4 + length || record.getInt(0) != length) {
-            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset + "; skipped");
-            return null;
-        }
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(record.array(), 4, length);
-        if ((int) crc.getValue() != entry.getInt(IndexEntry.CRC)) {
-            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset
-                    + ": checksum mismatch; skipped");
-            return null;
-        }
-        return new StoredEvent(entry.getLong(IndexEntry.POSITION), topic, entry.getLong(IndexEntry.TIME),
-                Arrays.copyOfRange(record.array(), 4, 4 + length));
+        return queries.lastPerTopic(topics, n, upTo);
     }
 
     /** A reader of stored events whose topic matches, in position order, positions > after. */
@@ -744,45 +654,10 @@ public final class EventLog implements BusLog {
         return new MergedReader(this, topics, after);
     }
 
-    /**
-     * A reader starting at the first stored event with receive time >= {@code timeNanos} (by the
-     * indexes' running maximum of receive times, so a binary search), in position order from there.
-     */
+    /** From the first stored event with receive time >= {@code timeNanos} ({@link LogQueries#readFromTime}). */
     @Override
     public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
-        long start = Long.MAX_VALUE;
-        ByteBuffer scratch = Segment.littleEndian(8);
-        lock.lock();
-        try {
-            ensureOpen();
-            for (Partition p : partitions) {
-                if (!p.hasTopic(topics)) {
-                    continue;
-                }
-                for (Segment segment : p.segments()) {
-                    if (segment.count() == 0 || segment.maxTime < timeNanos) {
-                        continue;
-                    }
-                    long lo = 0;
-                    long hi = segment.count() - 1;
-                    while (lo < hi) {
-                        long mid = (lo + hi) >>> 1;
-                        if (segment.entryLong(mid, IndexEntry.MAX_TIME, scratch) < timeNanos) {
-                            lo = mid + 1;
-                        } else {
-                            hi = mid;
-                        }
-                    }
-                    start = Math.min(start, segment.entryLong(lo, IndexEntry.POSITION, scratch));
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            throw LogException.io("search the indexes of", root, e);
-        } finally {
-            lock.unlock();
-        }
-        return readAfter(topics, start == Long.MAX_VALUE ? lastPosition : start - 1);
+        return queries.readFromTime(topics, timeNanos);
     }
 
     /** Calls listener.accept(lastPosition) on the appending thread after each batch is visible. */
@@ -792,38 +667,15 @@ public final class EventLog implements BusLog {
         return () -> listeners.remove(listener);
     }
 
-    /**
-     * Per stored topic: counts, bytes, first/last position and time. A topic stored by two
-     * patterns is counted from the partition holding most of it.
-     */
+    /** Per stored topic: counts, bytes, first/last position and time ({@link LogQueries#topics}). */
     @Override
     public List<TopicStats> topics() {
-        Map<String, TopicStats> best = new TreeMap<>();
-        lock.lock();
-        try {
-            ensureOpen();
-            for (Partition p : partitions) {
-                Map<String, TopicStats> mine = new HashMap<>();
-                for (Segment s : p.segments()) {
-                    TopicTable t = s.topics;
-                    String[] names = t.names();
-                    for (int id = 0; id < names.length; id++) {
-                        TopicStats add = new TopicStats(names[id], t.count[id], t.bytes[id], t.firstPosition[id],
-                                t.lastPosition[id], t.firstTime[id], t.lastTime[id]);
-                        mine.merge(names[id], add, (a, b) -> new TopicStats(a.topic(), a.events() + b.events(),
-                                a.bytes() + b.bytes(), Math.min(a.firstPosition(), b.firstPosition()),
-                                Math.max(a.lastPosition(), b.lastPosition()), Math.min(a.firstTimeNanos(),
-                                b.firstTimeNanos()), Math.max(a.lastTimeNanos(), b.lastTimeNanos())));
-                    }
-                }
-                for (TopicStats s : mine.values()) {
-                    best.merge(s.topic(), s, (a, b) -> a.events() >= b.events() ? a : b);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        return new ArrayList<>(best.values());
+        return queries.topics();
+    }
+
+    @Override
+    public int maxHistoryDepth() {
+        return config.maxHistoryDepth();
     }
 
     /** The store root (absolute). */
@@ -844,9 +696,14 @@ public final class EventLog implements BusLog {
             }
             Partition[] all = partitions;
             long forcing = System.nanoTime();
+            boolean anyForced = false;
             for (Partition p : all) {
+                if (!p.live().unforced()) {
+                    continue;
+                }
+                anyForced = true;
                 try {
-                    p.live().force();
+                    p.live().force(false);
                 } catch (IOException e) {
                     if (!Segment.isClosed(e)) {
                         // acknowledged events may not be on disk: take no more appends
@@ -854,13 +711,13 @@ public final class EventLog implements BusLog {
                     }
                 }
             }
-            if (all.length > 0) {
+            if (anyForced) {
                 config.observer().forced(System.nanoTime() - forcing);
             }
         }
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new LogException(Kind.UNAVAILABLE, "the store at " + root + " is closed", root, null, null);
         }
@@ -876,12 +733,13 @@ public final class EventLog implements BusLog {
             }
             closed = true;
             LogException thrown = null;
+            publishNewPartitionsAndTopics(); // made by a group that failed: their files are closed too
             Partition[] all = partitions;
             for (int i = all.length - 1; i >= 0; i--) {
                 try {
                     try {
                         if (config.flush().mode() != FlushPolicy.Mode.NONE) {
-                            all[i].force();
+                            all[i].force(true);
                         }
                     } finally {
                         all[i].close();
@@ -897,6 +755,9 @@ public final class EventLog implements BusLog {
                         thrown.addSuppressed(wrapped);
                     }
                 }
+            }
+            if (failure == null && thrown == null && reservation != null) {
+                reservation.settle(nextPosition - 1); // the next open continues right after
             }
             try {
                 lockFile.close();

@@ -39,8 +39,10 @@ import java.nio.ByteOrder;
  * the reference's record format lacks, detects corrupt records.
  *
  * <p>An index is derived data: it is rebuilt from its segment whenever it is missing, has a bad
- * header, or its last entry does not match the segment's bytes; entries past the segment's end
- * are dropped and records past the index's end are indexed at open.
+ * header, its last entry does not match the segment's bytes, or any entry disagrees with the
+ * others or the segment (positions not growing, a record overlapping the one before or running
+ * past the end, a topic id out of order); entries past the segment's end are dropped and records
+ * past the index's end are indexed at open. It is forced when its segment rotates.
  *
  * <p>Stateless; the static methods read and write entries in a little-endian buffer.
  */

@@ -14,9 +14,15 @@ import java.util.Objects;
  * The log's configuration, validated once by {@link Builder#build()} and immutable after.
  *
  * <p>Defaults: patterns {@value StorePattern#DEFAULT} (one file per topic); no rotation; no
- * retention; flush policy {@link FlushPolicy#NONE}; the system clock.
+ * retention; flush policy {@link FlushPolicy#NONE}; the system clock; at most
+ * {@value #DEFAULT_MAX_OPEN_FILES} segment files open at once.
  */
 public final class LogConfig {
+    /** The default bound on segment files open at once. */
+    public static final int DEFAULT_MAX_OPEN_FILES = 1000;
+    /** The fewest open files a log works with (a segment and its index, for writer and readers). */
+    public static final int MIN_OPEN_FILES = 8;
+
     private final Path root;
     private final List<StorePattern> patterns;
     private final LocalTime rotateAtUtc;
@@ -25,6 +31,8 @@ public final class LogConfig {
     private final long retainBytes;
     private final FlushPolicy flush;
     private final InstantSource clock;
+    private final int maxOpenFiles;
+    private final int maxHistoryDepth;
     private final LogObserver observer;
 
     private LogConfig(Builder b) {
@@ -36,6 +44,8 @@ public final class LogConfig {
         this.retainBytes = b.retainBytes;
         this.flush = b.flush;
         this.clock = b.clock;
+        this.maxOpenFiles = b.maxOpenFiles;
+        this.maxHistoryDepth = b.maxHistoryDepth;
         this.observer = b.observer;
     }
 
@@ -89,6 +99,22 @@ public final class LogConfig {
         return clock;
     }
 
+    /**
+     * The most segment files (data or index, for writing or reading) open at once; beyond it
+     * the least recently used is closed and opened again when next needed.
+     */
+    public int maxOpenFiles() {
+        return maxOpenFiles;
+    }
+
+    /**
+     * The deepest history ({@link BusLog#lastPerTopic} depth) a query may ask for; a deeper one is
+     * refused with {@link Kind#BAD_INPUT}. {@link Integer#MAX_VALUE} (the default) for no limit.
+     */
+    public int maxHistoryDepth() {
+        return maxHistoryDepth;
+    }
+
     /** Who hears how long writes and forces take ({@link LogObserver#NONE} by default). */
     public LogObserver observer() {
         return observer;
@@ -104,6 +130,8 @@ public final class LogConfig {
         private long retainBytes;
         private FlushPolicy flush = FlushPolicy.NONE;
         private InstantSource clock = InstantSource.system();
+        private int maxOpenFiles = DEFAULT_MAX_OPEN_FILES;
+        private int maxHistoryDepth = Integer.MAX_VALUE;
         private LogObserver observer = LogObserver.NONE;
 
         private Builder(Path root) {
@@ -161,6 +189,18 @@ public final class LogConfig {
             return this;
         }
 
+        /** Keeps at most this many segment files open at once (at least {@value #MIN_OPEN_FILES}). */
+        public Builder maxOpenFiles(int max) {
+            this.maxOpenFiles = max;
+            return this;
+        }
+
+        /** Refuses history queries deeper than this (at least 1; default: no limit). */
+        public Builder maxHistoryDepth(int max) {
+            this.maxHistoryDepth = max;
+            return this;
+        }
+
         /** Tells {@code watcher} how long each write and force takes. */
         public Builder observer(LogObserver watcher) {
             this.observer = Objects.requireNonNull(watcher, "observer");
@@ -171,7 +211,8 @@ public final class LogConfig {
          * Validates and builds.
          *
          * @throws LogException {@link Kind#UNAVAILABLE} when the root is not a folder,
-         *                      {@link Kind#BAD_INPUT} on a negative size or age
+         *                      {@link Kind#BAD_INPUT} on a negative size or age, or an open-file
+         *                      limit below {@value #MIN_OPEN_FILES}
          */
         public LogConfig build() {
             if (root == null) {
@@ -188,6 +229,14 @@ public final class LogConfig {
             }
             if (retainAge != null && (retainAge.isNegative() || retainAge.isZero())) {
                 throw new LogException(Kind.BAD_INPUT, "retention age must be positive: " + retainAge);
+            }
+            if (maxOpenFiles < MIN_OPEN_FILES) {
+                throw new LogException(Kind.BAD_INPUT, "the open-file limit must be at least " + MIN_OPEN_FILES
+                        + ", got " + maxOpenFiles);
+            }
+            if (maxHistoryDepth < 1) {
+                throw new LogException(Kind.BAD_INPUT, "the history depth limit must be at least 1, got "
+                        + maxHistoryDepth);
             }
             return new LogConfig(this);
         }

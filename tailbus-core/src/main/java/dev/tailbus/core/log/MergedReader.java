@@ -1,35 +1,54 @@
 package dev.tailbus.core.log;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.function.Predicate;
 
 /**
- * A {@link LogReader} over every partition holding a matching topic: merges the partitions'
- * cursors by position, returning an event stored in two files once.
+ * A {@link LogReader} over every partition holding a wanted topic: merges the partitions'
+ * cursors by position through a heap (a cost per event that grows with the logarithm of the
+ * partitions read, not with their number), returning an event stored in two files once.
  *
- * <p>Design note: a reader returns only positions up to the log's visible last position, read
- * once per call, so that a batch spread over several partitions is seen whole and in order; it
- * adds a cursor for a partition when that partition first holds a matching topic, starting after
- * the last position returned (no earlier matching event can exist there).
+ * <p>Design note: a reader returns only positions up to a horizon (the log's visible last
+ * position, read once per call, or a fixed one for a history), so that a batch spread over
+ * several partitions is seen whole and in order. Cursors with an event within the horizon wait in
+ * the heap; the others wait aside and are looked at again only when the horizon moves. A
+ * following reader learns of new partitions and topics from the log's {@link TopicJournal},
+ * adding a cursor for a partition when it first holds a matching topic, starting after the last
+ * position returned (no earlier matching event can exist there).
  *
  * <p>Not thread-safe.
  */
 final class MergedReader implements LogReader {
     private final EventLog log;
     private final Predicate<String> filter;
-    private final List<PartitionCursor> cursors = new ArrayList<>();
-    private final Map<Partition, Integer> checked = new HashMap<>();
+    private final long fixedHorizon;
+    private final PriorityQueue<PartitionCursor> ready =
+            new PriorityQueue<>((a, b) -> Long.compare(a.peek(Long.MAX_VALUE).position(), b.peek(Long.MAX_VALUE).position()));
+    private List<PartitionCursor> waiting = new ArrayList<>();
+    private final BitSet followed = new BitSet();
+    private int journalSeen;
+    private long horizonSeen = -1;
     private long last;
-    private long seenVersion = -1;
     private boolean closed;
 
+    /** A reader following the log: matching events after {@code after}, including ones appended later. */
     MergedReader(EventLog log, Predicate<String> filter, long after) {
         this.log = log;
         this.filter = filter;
+        this.fixedHorizon = -1;
         this.last = after;
+    }
+
+    /** A reader over {@code cursors} only, up to position {@code horizon} (a history). */
+    MergedReader(List<PartitionCursor> cursors, long horizon) {
+        this.log = null;
+        this.filter = null;
+        this.fixedHorizon = horizon;
+        this.last = 0;
+        this.waiting.addAll(cursors);
     }
 
     @Override
@@ -37,60 +56,70 @@ final class MergedReader implements LogReader {
         if (closed) {
             return null;
         }
-        long horizon = log.lastPosition();
-        refresh();
-        while (true) {
-            PartitionCursor best = null;
-            StoredEvent bestEvent = null;
-            for (PartitionCursor c : cursors) {
-                StoredEvent e = c.peek(horizon);
-                while (e != null && e.position() <= last) {
-                    c.take();
-                    e = c.peek(horizon);
-                }
-                if (e != null && (bestEvent == null || e.position() < bestEvent.position())) {
-                    best = c;
-                    bestEvent = e;
+        long horizon = fixedHorizon >= 0 ? fixedHorizon : log.lastPosition();
+        if (log != null) {
+            follow();
+        }
+        if (horizon != horizonSeen) {
+            horizonSeen = horizon;
+            List<PartitionCursor> still = new ArrayList<>();
+            for (PartitionCursor c : waiting) {
+                if (c.peek(horizon) != null) {
+                    ready.add(c);
+                } else {
+                    still.add(c);
                 }
             }
-            if (best == null) {
+            waiting = still;
+        }
+        while (true) {
+            PartitionCursor c = ready.poll();
+            if (c == null) {
                 return null;
             }
-            best.take();
-            last = bestEvent.position();
-            return bestEvent;
+            StoredEvent e = c.peek(horizon);
+            c.take();
+            if (c.peek(horizon) != null) {
+                ready.add(c);
+            } else {
+                waiting.add(c);
+            }
+            if (e.position() > last) {
+                last = e.position();
+                return e;
+            }
+            // the same event from a second file: returned already
         }
     }
 
-    private void refresh() {
-        long version = log.version();
-        if (version == seenVersion) {
+    /** Adds cursors for partitions that came to hold a matching topic since the last look. */
+    private void follow() {
+        TopicJournal journal = log.journal();
+        int size = journal.size();
+        if (size == journalSeen) {
             return;
         }
-        seenVersion = version;
-        for (Partition p : log.partitions()) {
-            Integer done = checked.get(p);
-            if (done != null && done < 0) {
+        Partition[] partitions = null;
+        for (int i = journalSeen; i < size; i++) {
+            int p = journal.partition(i);
+            if (followed.get(p) || !filter.test(journal.topic(i))) {
                 continue;
             }
-            String[] topics = p.topics();
-            int from = done == null ? 0 : done;
-            boolean any = false;
-            for (int i = from; i < topics.length && !any; i++) {
-                any = filter.test(topics[i]);
+            if (partitions == null) {
+                partitions = log.partitions();
             }
-            if (any) {
-                cursors.add(new PartitionCursor(p, filter, last));
-                checked.put(p, -1);
-            } else {
-                checked.put(p, topics.length);
-            }
+            followed.set(p);
+            PartitionCursor c = new PartitionCursor(partitions[p], TopicWindow.of(filter), last);
+            waiting.add(c);
+            horizonSeen = -1; // look at it
         }
+        journalSeen = size;
     }
 
     @Override
     public void close() {
         closed = true;
-        cursors.clear();
+        ready.clear();
+        waiting.clear();
     }
 }

@@ -5,6 +5,7 @@ import dev.tailbus.core.fs.Durable;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -32,16 +33,24 @@ final class Partition {
     private final Path root;
     private volatile Segment[] segments;
     private volatile SegmentWriter writer;
-    private final HashSet<String> topicSet = new HashSet<>();
-    private volatile String[] topics = new String[0];
+    private final WriteBuffers buffers;
+    /** The topics' names for a quick "have we seen it": made only once there are many. */
+    private HashSet<String> topicSet;
+    private volatile String[] topics = NO_TOPICS;
+    private static final String[] NO_TOPICS = new String[0];
     /** When the live segment got its first event, ms since the epoch by the log's clock. */
     private long liveSince = Long.MIN_VALUE;
     /** The first moment of the configured time of day after {@link #liveSince}: rotate from then. */
     private long rotateFrom = Long.MAX_VALUE;
     boolean dirty;
+    /** This partition's place in the log's partitions (which only grow); set when added. */
+    int index;
+    /** Segments retention took out but could not delete yet: tried again at the next retention. */
+    private List<Segment> undeleted;
 
-    Partition(Path root, String prefix, Segment[] segments, SegmentWriter writer) {
+    Partition(Path root, String prefix, Segment[] segments, SegmentWriter writer, WriteBuffers buffers) {
         this.root = root;
+        this.buffers = buffers;
         this.prefix = prefix;
         this.segments = segments;
         this.writer = writer;
@@ -56,8 +65,13 @@ final class Partition {
         }
     }
 
-    /** Creates the first, live segment of a new prefix. */
-    static Partition create(Path root, String prefix) throws IOException {
+    /**
+     * Creates the first, live segment of a new prefix. The folders that got a new entry (the
+     * segment's, and each new folder's parent) are added to {@code toForce}, for the caller to
+     * force once for all the prefixes it creates together; with null they are forced here.
+     */
+    static Partition create(Path root, String prefix, OpenFiles files, WriteBuffers buffers,
+                            java.util.Collection<Path> toForce) throws IOException {
         Path file = SegmentFiles.live(root, prefix);
         Path created = file.getParent();
         while (!Files.exists(created.getParent()) && created.getParent().startsWith(root)) {
@@ -65,12 +79,16 @@ final class Partition {
         }
         boolean newFolders = !Files.exists(created);
         Files.createDirectories(file.getParent());
-        Segment live = Segment.open(file, true);
+        Segment live = Segment.open(file, files);
         try {
-            live.indexChannel().write(IndexEntry.header(), 0);
+            // the files themselves are made by the first write (the index's header with it)
             // force every folder that got a new entry: the segment's, and each new folder's parent
             for (Path folder = file.getParent(); folder != null && folder.startsWith(root); folder = folder.getParent()) {
-                Durable.forceFolder(folder);
+                if (toForce == null) {
+                    Durable.forceFolder(folder);
+                } else {
+                    toForce.add(folder);
+                }
                 if (!newFolders || folder.equals(created.getParent())) {
                     break;
                 }
@@ -79,7 +97,19 @@ final class Partition {
             live.close();
             throw e;
         }
-        return new Partition(root, prefix, new Segment[] {live}, new SegmentWriter(live));
+        return new Partition(root, prefix, new Segment[] {live}, new SegmentWriter(live, buffers, true), buffers);
+    }
+
+    /** Creates a new segment's data file and its index (a header only). */
+    private static void startFiles(Segment segment) throws IOException {
+        segment.pinWriter(false);
+        segment.unpinWriter(false);
+        FileChannel index = segment.pinWriter(true);
+        try {
+            index.write(IndexEntry.header(), 0);
+        } finally {
+            segment.unpinWriter(true);
+        }
     }
 
     Segment[] segments() {
@@ -129,8 +159,21 @@ final class Partition {
     }
 
     private boolean addTopic(String topic) {
-        if (!topicSet.add(topic)) {
-            return false;
+        String[] now = topics;
+        if (topicSet != null) {
+            if (!topicSet.add(topic)) {
+                return false;
+            }
+        } else {
+            for (String t : now) {
+                if (t.equals(topic)) {
+                    return false;
+                }
+            }
+            if (now.length >= 8) {
+                topicSet = new HashSet<>(List.of(now));
+                topicSet.add(topic);
+            }
         }
         String[] grown = Arrays.copyOf(topics, topics.length + 1);
         grown[topics.length] = topic;
@@ -167,23 +210,32 @@ final class Partition {
     void rotate() throws IOException {
         Segment old = live();
         writer.flush();
-        old.force();
+        old.force(true); // its index too: a rotated segment's index is trusted at the next open
         old.publish();
         old.renameTo(SegmentFiles.rotated(root, prefix, old.firstPosition()));
-        old.release();
+        old.closeWriter();
         Path file = SegmentFiles.live(root, prefix);
-        Segment fresh = Segment.open(file, true);
-        fresh.indexChannel().write(IndexEntry.header(), 0);
+        Segment fresh = Segment.open(file, old.files());
+        startFiles(fresh);
         Durable.forceFolder(file.toAbsolutePath().getParent());
-        writer = new SegmentWriter(fresh);
+        writer = new SegmentWriter(fresh, buffers);
         Segment[] grown = Arrays.copyOf(segments, segments.length + 1);
         grown[segments.length] = fresh;
         segments = grown;
         LOG.log(Level.DEBUG, "rotated " + old.dataPath());
     }
 
-    /** Deletes the oldest closed segments beyond the retention limits; returns how many. */
-    int retain(LogConfig config, long nowMillis) throws IOException {
+    /**
+     * Deletes the oldest closed segments beyond the retention limits; returns how many left the
+     * partition. A segment whose files cannot be deleted leaves it all the same (readers skip it)
+     * and its deletion is tried again at the next call: a failed delete never fails the log.
+     */
+    int retain(LogConfig config, long nowMillis) {
+        if (undeleted != null) {
+            List<Segment> retry = undeleted;
+            undeleted = null;
+            retry.forEach(this::delete);
+        }
         int deleted = 0;
         while (segments.length > 1) {
             Segment oldest = segments[0];
@@ -200,12 +252,30 @@ final class Partition {
             if (!expired && !tooBig) {
                 break;
             }
-            segments = Arrays.copyOfRange(segments, 1, segments.length);
             LOG.log(Level.INFO, "retention deletes " + oldest.dataPath());
-            oldest.delete();
+            segments = Arrays.copyOfRange(segments, 1, segments.length);
             deleted++;
+            delete(oldest);
         }
         return deleted;
+    }
+
+    private void delete(Segment segment) {
+        try {
+            segment.delete();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "retention could not delete " + segment.dataPath() + " (" + e
+                    + "); trying again later");
+            if (undeleted == null) {
+                undeleted = new ArrayList<>();
+            }
+            undeleted.add(segment);
+        }
+    }
+
+    /** Segments retention could not delete yet (tests). */
+    int undeletedCount() {
+        return undeleted == null ? 0 : undeleted.size();
     }
 
     /** Writes buffered records to the OS. */
@@ -213,9 +283,9 @@ final class Partition {
         writer.flush();
     }
 
-    /** Forces the live segment's data. */
-    void force() throws IOException {
-        live().force();
+    /** Forces the live segment's data (and its index when {@code withIndex}), if written since. */
+    void force(boolean withIndex) throws IOException {
+        live().force(withIndex);
     }
 
     /** Makes the written records visible to readers. */

@@ -3,14 +3,18 @@ package dev.tailbus.core.log;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.function.Predicate;
-import java.util.zip.CRC32C;
 
 /**
- * Walks one partition's visible records in position order through the index, reading entries
- * and data in chunks, keeping only topics that match a filter and checking each record's CRC.
+ * Walks one partition's visible records in position order through the index, keeping only the
+ * entries its {@link TopicWindow} wants and checking each record against its entry
+ * ({@link RecordCheck}).
+ *
+ * <p>Memory: the cursor reads index entries and the records they point to in chunks that start
+ * at one entry and double while it reads on, up to {@value #MAX_ENTRIES} entries and
+ * {@value #MAX_DATA} bytes; once it has caught up it gives its buffers up, so a cursor on an
+ * idle partition holds a few dozen bytes, and a reader over 100,000 partitions holds little more
+ * than one event per partition.
  *
  * <p>Design note: the cursor holds a segment, not a file name, so rotation (a rename) does not
  * disturb it; when retention deletes the segment under it, it seeks again by position.
@@ -19,30 +23,43 @@ import java.util.zip.CRC32C;
  */
 final class PartitionCursor {
     private static final System.Logger LOG = System.getLogger(PartitionCursor.class.getName());
-    private static final int ENTRY_CHUNK = 512;
-    private static final int DATA_CHUNK = 256 * 1024;
+    static final int MAX_ENTRIES = 512;
+    static final int MAX_DATA = 256 * 1024;
+    private static final long UNKNOWN = Long.MIN_VALUE;
 
     final Partition partition;
-    private final Predicate<String> filter;
+    private final TopicWindow window;
     private Segment segment;
     private long entry;
-    private final ByteBuffer entries = Segment.littleEndian(IndexEntry.SIZE * ENTRY_CHUNK);
+    /** Index entries from {@link #entriesFrom}; null while idle. */
+    private ByteBuffer entries;
     private long entriesFrom = -1;
     private int entriesHeld;
-    private ByteBuffer data = Segment.littleEndian(DATA_CHUNK);
+    /** How many entries the next chunk reads. */
+    private int chunk = 1;
+    /** Record bytes from {@link #dataFrom}; null while idle. */
+    private ByteBuffer data;
     private long dataFrom = -1;
     private int dataHeld;
-    private Segment matchesFor;
-    private byte[] matches = new byte[8];
-    private final CRC32C crc = new CRC32C();
-    private final ByteBuffer scratch = Segment.littleEndian(8);
+    /** Per topic id of {@link #windowFor}: the lowest position wanted, or {@link #UNKNOWN}. */
+    private Segment windowFor;
+    private long[] from = new long[0];
     private StoredEvent peeked;
     private long lastSeen;
 
-    PartitionCursor(Partition partition, Predicate<String> filter, long after) {
+    PartitionCursor(Partition partition, TopicWindow window, long after) {
         this.partition = partition;
-        this.filter = filter;
+        this.window = window;
         seek(after);
+    }
+
+    /** A cursor starting at entry {@code entry} of {@code segment}, known to follow {@code after}. */
+    PartitionCursor(Partition partition, TopicWindow window, long after, Segment segment, long entry) {
+        this.partition = partition;
+        this.window = window;
+        this.lastSeen = after;
+        this.segment = segment;
+        this.entry = entry;
     }
 
     /** Places the cursor at the first visible entry with a position above {@code after}. */
@@ -55,9 +72,15 @@ final class PartitionCursor {
             i--;
         }
         segment = segments[i];
+        long count = segment.count();
+        if (count == 0 || segment.visibleLastPosition() <= after) {
+            entry = count; // nothing after it here: no need to read the index
+            return;
+        }
         entry = 0;
         long lo = 0;
-        long hi = segment.count();
+        long hi = count;
+        ByteBuffer scratch = Segment.littleEndian(8);
         try {
             while (lo < hi) {
                 long mid = (lo + hi) >>> 1;
@@ -83,7 +106,15 @@ final class PartitionCursor {
         dataHeld = 0;
     }
 
-    /** The next matching event with a position at most {@code horizon}, without consuming it. */
+    /** Gives the buffers up (the cursor caught up); the next read allocates them again. */
+    private void idle() {
+        entries = null;
+        data = null;
+        invalidate();
+        chunk = Math.max(1, chunk / 2);
+    }
+
+    /** The next wanted event with a position at most {@code horizon}, without consuming it. */
     StoredEvent peek(long horizon) {
         if (peeked != null) {
             return peeked.position() <= horizon ? peeked : null;
@@ -92,6 +123,7 @@ final class PartitionCursor {
             try {
                 if (entry >= segment.count()) {
                     if (!advanceSegment()) {
+                        idle();
                         return null;
                     }
                     continue;
@@ -104,7 +136,7 @@ final class PartitionCursor {
                 long current = entry++;
                 lastSeen = position;
                 int id = entries.getInt(at + IndexEntry.TOPIC);
-                if (!matches(id)) {
+                if (position < from(id)) {
                     continue;
                 }
                 long offset = entries.getLong(at + IndexEntry.OFFSET);
@@ -122,7 +154,7 @@ final class PartitionCursor {
                     throw LogException.interrupted(segment.dataPath(), e);
                 }
                 if (Segment.isClosed(e) && !segment.isGone()) {
-                    continue; // released after a rotation: the next read opens it again
+                    continue; // closed by the open-file cache: the next read opens it again
                 }
                 if (Segment.isClosed(e)) {
                     // retention deleted the segment under us (or the log closed): find our place again
@@ -147,7 +179,7 @@ final class PartitionCursor {
         Segment[] segments = partition.segments();
         int i = indexOf(segments, segment);
         if (i < 0) {
-            seek(lastSeen);
+            seek(lastSeen); // deleted by retention: on from where we were, in what remains
             return true;
         }
         if (i + 1 >= segments.length || entry < segment.count()) {
@@ -168,27 +200,36 @@ final class PartitionCursor {
         return -1;
     }
 
-    private boolean matches(int id) {
-        if (matchesFor != segment) {
-            matchesFor = segment;
-            Arrays.fill(matches, (byte) 0);
+    /** The lowest position wanted of topic {@code id} of the current segment. */
+    private long from(int id) {
+        if (windowFor != segment) {
+            windowFor = segment;
+            Arrays.fill(from, UNKNOWN);
         }
-        if (id >= matches.length) {
-            matches = Arrays.copyOf(matches, Math.max(id + 1, matches.length * 2));
+        if (id >= from.length) {
+            int old = from.length;
+            from = Arrays.copyOf(from, Math.max(id + 1, old * 2));
+            Arrays.fill(from, old, from.length, UNKNOWN);
         }
-        byte m = matches[id];
-        if (m == 0) {
-            m = filter.test(segment.topics.names()[id]) ? (byte) 1 : (byte) 2;
-            matches[id] = m;
+        long f = from[id];
+        if (f == UNKNOWN) {
+            f = window.from(segment.topics.names()[id]);
+            from[id] = f;
         }
-        return m == 1;
+        return f;
     }
 
     /** The buffer offset of entry {@code n}, loading a chunk of visible entries if needed. */
     private int entryAt(long n) throws IOException {
         if (n < entriesFrom || n >= entriesFrom + entriesHeld) {
+            if (n == entriesFrom + entriesHeld && entriesHeld > 0) {
+                chunk = Math.min(MAX_ENTRIES, chunk * 2); // reading on: larger chunks
+            }
             long visible = segment.count();
-            int want = (int) Math.min(ENTRY_CHUNK, visible - n);
+            int want = (int) Math.min(chunk, visible - n);
+            if (entries == null || entries.capacity() < want * IndexEntry.SIZE) {
+                entries = Segment.littleEndian(Math.max(want, chunk) * IndexEntry.SIZE);
+            }
             entries.clear();
             entries.limit(want * IndexEntry.SIZE);
             segment.readIndex(IndexEntry.at(n), entries);
@@ -201,40 +242,33 @@ final class PartitionCursor {
         return (int) (n - entriesFrom) * IndexEntry.SIZE;
     }
 
-    /** The record's bytes, or null (logged) when its length prefix or CRC is wrong. */
+    /** The record's bytes, or null (logged) when it disagrees with its index entry. */
     private byte[] body(long offset, int length, int checksum, long entryNumber) throws IOException {
         int need = 4 + length;
         if (offset < dataFrom || offset + need > dataFrom + dataHeld) {
-            if (need > data.capacity()) {
-                data = Segment.littleEndian(need);
+            // read this record and those of the entries held after it, as far as they fit
+            int last = entriesHeld - 1;
+            int lastAt = last * IndexEntry.SIZE;
+            long end = entries.getLong(lastAt + IndexEntry.OFFSET) + 4 + entries.getInt(lastAt + IndexEntry.LENGTH);
+            int span = (int) Math.max(need, Math.min(MAX_DATA, end - offset));
+            if (data == null || data.capacity() < span) {
+                data = Segment.littleEndian(span);
             }
             data.clear();
+            data.limit(span);
             dataFrom = offset;
             dataHeld = segment.readData(offset, data);
-            if (dataHeld < need) {
-                LOG.log(Level.WARNING, "record in " + segment.dataPath() + " at offset " + offset
-                        + " is cut short; skipped");
-                dataFrom = -1;
-                return null;
-            }
         }
         int at = (int) (offset - dataFrom);
-        if (data.getInt(at) != length) {
-            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset
-                    + ": length prefix does not match the index; skipped");
-            return null;
-        }
-        crc.reset();
-        crc.update(data.array(), at + 4, length);
-        if ((int) crc.getValue() != checksum) {
-            LOG.log(Level.WARNING, "corrupt record in " + segment.dataPath() + " at offset " + offset
-                    + ": checksum mismatch; skipped");
+        String wrong = RecordCheck.check(data.array(), at, dataHeld - at, length, checksum);
+        if (wrong != null) {
+            LOG.log(Level.WARNING, "record in " + segment.dataPath() + " at offset " + offset + " " + wrong
+                    + "; skipped");
+            if (dataHeld - at < need) {
+                dataFrom = -1;
+            }
             return null;
         }
         return Arrays.copyOfRange(data.array(), at + 4, at + 4 + length);
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -1,6 +1,5 @@
 package dev.tailbus.core.log;
 
-import dev.tailbus.core.fs.Closeables;
 import dev.tailbus.core.fs.Durable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,7 +9,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * One segment file ({@code PREFIX.pb} or a rotated {@code PREFIX.<position>.pb}) and its index,
@@ -23,13 +21,14 @@ import java.nio.file.StandardOpenOption;
  *   +----------------+-----------------------------------------------+
  * </pre>
  *
- * <p>Design note: readers never use the writer's channels. Reads go through a second pair of
- * read-only channels, opened on the first read and opened again when found closed: a reader
- * thread that is interrupted makes the JDK close the channel it reads through
- * ({@link java.nio.channels.ClosedByInterruptException}), which must not stop the writer, and
- * other readers then simply read through a fresh channel. A closed (rotated) segment gives up its
- * file descriptors after the log opens ({@link #release()}) and opens its read channels again on
- * the first read, so that a store with many old segments does not hold a descriptor for each.
+ * <p>Design note: readers never use the writer's channels, and no channel stays open for the
+ * segment's sake: each of its four files (data and index, for the writer and for readers) is a
+ * {@link OpenFiles.Handle} in the log's bounded cache of open files, opened on use and closed
+ * when others are used more recently. A reader thread that is interrupted makes the JDK close
+ * the channel it reads through ({@link java.nio.channels.ClosedByInterruptException}), which must
+ * not stop the writer; other readers then simply read through a fresh channel. A read that finds
+ * its channel closed (evicted, or the segment deleted meanwhile) fails as closed, and the reader
+ * retries or, once the segment is {@link #isGone() gone}, moves on.
  *
  * <p>Threading: {@link #count()}, {@link #firstPosition()} and the read methods are safe on any
  * thread; everything else is called under the log's lock. Readers see only the first
@@ -38,17 +37,19 @@ import java.nio.file.StandardOpenOption;
  */
 final class Segment {
     private volatile Path dataPath;
-    /** The writer's channels: null once released or closed. Readers never use them. */
-    private volatile FileChannel data;
-    private volatile FileChannel index;
-    /** The readers' channels, read-only: opened on demand, replaced when closed. */
-    private volatile FileChannel readData;
-    private volatile FileChannel readIndex;
-    private boolean closed;
+    private final OpenFiles files;
+    private final OpenFiles.Handle data;
+    private final OpenFiles.Handle index;
+    private final OpenFiles.Handle readData;
+    private final OpenFiles.Handle readIndex;
+    private volatile boolean closed;
+    /** Written to the OS since the last force. */
+    private volatile boolean unforced;
     final TopicTable topics = new TopicTable();
 
     private volatile long count;
     private volatile long firstPosition = Long.MAX_VALUE;
+    private volatile long visibleLastPosition;
     /** Entries in the index (written or buffered): under the lock. */
     long entries;
     /** Bytes of the segment (written or buffered): under the lock. */
@@ -58,106 +59,97 @@ final class Segment {
     long lastTime = Long.MIN_VALUE;
     long maxTime = Long.MIN_VALUE;
 
-    private Segment(Path dataPath, FileChannel data, FileChannel index) {
+    private Segment(Path dataPath, OpenFiles files) {
         this.dataPath = dataPath;
-        this.data = data;
-        this.index = index;
+        this.files = files;
+        this.data = new OpenFiles.Handle(this::dataPath, true);
+        this.index = new OpenFiles.Handle(this::indexPath, true);
+        this.readData = new OpenFiles.Handle(this::dataPath, false);
+        this.readIndex = new OpenFiles.Handle(this::indexPath, false);
     }
 
-    /** Opens (creating when {@code create}) the segment at {@code dataPath} and its index. */
-    static Segment open(Path dataPath, boolean writable) throws IOException {
-        FileChannel data = writable
-                ? FileChannel.open(dataPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(dataPath, StandardOpenOption.READ);
-        FileChannel index;
-        try {
-            Path indexPath = SegmentFiles.index(dataPath);
-            if (writable) {
-                index = FileChannel.open(indexPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
-            } else if (Files.exists(indexPath)) {
-                index = FileChannel.open(indexPath, StandardOpenOption.READ);
-            } else {
-                index = null;
-            }
-        } catch (IOException e) {
-            data.close();
-            throw e;
-        }
-        return new Segment(dataPath, data, index);
+    /**
+     * The segment at {@code dataPath}; nothing is opened until used. The writer's channels create
+     * the files when missing.
+     */
+    static Segment open(Path dataPath, OpenFiles files) {
+        return new Segment(dataPath, files);
     }
 
     Path dataPath() {
         return dataPath;
     }
 
+    /** The log's open-file cache this segment's files live in. */
+    OpenFiles files() {
+        return files;
+    }
+
     Path indexPath() {
         return SegmentFiles.index(dataPath);
     }
 
-    /** The writer's data channel (writer and recovery only); fails as closed once released. */
+    /** Pins the writer's data or index channel (opening it if needed) until {@link #unpinWriter}. */
+    FileChannel pinWriter(boolean ofIndex) throws IOException {
+        return files.acquire(ofIndex ? index : data);
+    }
+
+    void unpinWriter(boolean ofIndex) {
+        files.release(ofIndex ? index : data);
+    }
+
+    /**
+     * The writer's data channel (recovery and tests, while nothing else evicts it); fails as
+     * closed once closed for good.
+     */
     FileChannel dataChannel() throws IOException {
-        FileChannel c = data;
-        if (c == null) {
-            throw new ClosedChannelException();
-        }
+        FileChannel c = files.acquire(data);
+        files.release(data);
         return c;
     }
 
-    /** The writer's index channel (writer and recovery only); fails as closed once released. */
+    /** The writer's index channel, as {@link #dataChannel()}. */
     FileChannel indexChannel() throws IOException {
-        FileChannel c = index;
-        if (c == null) {
-            throw new ClosedChannelException();
-        }
-        return c;
-    }
-
-    /** A readers' channel, opened (again) when missing or closed; fails as closed once closed for good. */
-    private FileChannel reader(boolean ofIndex) throws IOException {
-        FileChannel c = ofIndex ? readIndex : readData;
-        return c != null && c.isOpen() ? c : openReader(ofIndex);
-    }
-
-    private synchronized FileChannel openReader(boolean ofIndex) throws IOException {
-        if (closed) {
-            throw new ClosedChannelException();
-        }
-        FileChannel c = ofIndex ? readIndex : readData;
-        if (c == null || !c.isOpen()) {
-            c = FileChannel.open(ofIndex ? indexPath() : dataPath, StandardOpenOption.READ);
-            if (ofIndex) {
-                readIndex = c;
-            } else {
-                readData = c;
-            }
-        }
+        FileChannel c = files.acquire(index);
+        files.release(index);
         return c;
     }
 
     /**
-     * Closes the files of a segment no one writes to any more: the writer's for good, the readers'
-     * until the next read opens them again.
+     * Closes every file of the segment (the next use opens them again), e.g. once it is rotated
+     * or recovered.
      */
-    synchronized void release() throws IOException {
-        FileChannel d = data;
-        FileChannel i = index;
-        FileChannel rd = readData;
-        FileChannel ri = readIndex;
-        data = null;
-        index = null;
-        readData = null;
-        readIndex = null;
-        Closeables.closeAll(ri, rd, i, d);
+    void release() throws IOException {
+        IOException failure = null;
+        for (OpenFiles.Handle h : new OpenFiles.Handle[] {readIndex, readData, index, data}) {
+            try {
+                files.close(h, false);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
-    /** Closes the readers' channels (the next read opens them again), e.g. once recovery is done. */
-    synchronized void releaseReaders() throws IOException {
-        FileChannel rd = readData;
-        FileChannel ri = readIndex;
-        readData = null;
-        readIndex = null;
-        Closeables.closeAll(ri, rd);
+    /**
+     * Closes the writer's files for good (a rotated segment is written no more); readers go on
+     * reading through their own, which the open-file cache closes in its time.
+     */
+    void closeWriter() throws IOException {
+        files.close(index, true);
+        files.close(data, true);
+    }
+
+    /** Closes the readers' channels (the next read opens them again). */
+    void releaseReaders() throws IOException {
+        files.close(readIndex, false);
+        files.close(readData, false);
     }
 
     /** Entries visible to readers. */
@@ -172,7 +164,13 @@ final class Segment {
 
     /** Makes every written entry visible; under the lock, after the entries reached the OS. */
     void publish() {
+        visibleLastPosition = lastPosition;
         count = entries;
+    }
+
+    /** The position of the last visible entry (0 when none). */
+    long visibleLastPosition() {
+        return visibleLastPosition;
     }
 
     /** Notes one more entry (written or buffered); under the lock. */
@@ -201,10 +199,15 @@ final class Segment {
      */
     int readIndex(long at, ByteBuffer dst) throws IOException {
         int start = dst.position();
-        while (dst.hasRemaining()) {
-            if (reader(true).read(dst, at + dst.position() - start) < 0) {
-                break;
+        FileChannel c = files.acquire(readIndex);
+        try {
+            while (dst.hasRemaining()) {
+                if (c.read(dst, at + dst.position() - start) < 0) {
+                    break;
+                }
             }
+        } finally {
+            files.release(readIndex);
         }
         return dst.position() - start;
     }
@@ -221,11 +224,15 @@ final class Segment {
     /** Reads data bytes at {@code offset} into {@code dst}; returns the bytes read. */
     int readData(long offset, ByteBuffer dst) throws IOException {
         int start = dst.position();
-        while (dst.hasRemaining()) {
-            int n = reader(false).read(dst, offset + dst.position() - start);
-            if (n < 0) {
-                break;
+        FileChannel c = files.acquire(readData);
+        try {
+            while (dst.hasRemaining()) {
+                if (c.read(dst, offset + dst.position() - start) < 0) {
+                    break;
+                }
             }
+        } finally {
+            files.release(readData);
         }
         return dst.position() - start;
     }
@@ -239,11 +246,35 @@ final class Segment {
         Durable.forceFolder(target.toAbsolutePath().getParent());
     }
 
-    /** Forces the segment's data to stable storage. */
-    void force() throws IOException {
-        FileChannel c = data;
-        if (c != null) {
-            c.force(false);
+    /** Notes that bytes were written to the OS since the last force. */
+    void noteUnforced() {
+        unforced = true;
+    }
+
+    /** Whether bytes were written since the last force. */
+    boolean unforced() {
+        return unforced;
+    }
+
+    /**
+     * Forces what was written to stable storage: the data, and the index too when
+     * {@code withIndex}. Does nothing when nothing was written since the last force.
+     */
+    void force(boolean withIndex) throws IOException {
+        if (!unforced) {
+            return;
+        }
+        unforced = false;
+        try {
+            pinWriter(false).force(false);
+            unpinWriter(false);
+            if (withIndex) {
+                pinWriter(true).force(false);
+                unpinWriter(true);
+            }
+        } catch (IOException | RuntimeException e) {
+            unforced = true;
+            throw e;
         }
     }
 
@@ -258,14 +289,28 @@ final class Segment {
     }
 
     /** Whether the segment was closed for good (deleted, or the log closed), not just released. */
-    synchronized boolean isGone() {
+    boolean isGone() {
         return closed;
     }
 
-    /** Closes both files for good (reads then fail as closed). Idempotent. */
-    synchronized void close() throws IOException {
+    /** Closes every file for good (reads then fail as closed). Idempotent. */
+    void close() throws IOException {
         closed = true;
-        release();
+        IOException failure = null;
+        for (OpenFiles.Handle h : new OpenFiles.Handle[] {readIndex, readData, index, data}) {
+            try {
+                files.close(h, true);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** Whether a read failed because its channel was closed (released, deleted, or by an interrupt). */

@@ -12,9 +12,10 @@ import java.nio.file.Path;
  *                                        PREFIX.pb sorts after them: it is the newest)
  *   SEGMENT.idx                          the index of SEGMENT (e.g. PREFIX.pb.idx)
  *   .tailbus-log.lock                    held (flock) by the process that writes the store
- *   .tailbus-log.positions               the highest position reserved for events no pattern
- *                                        stores (decimal text), so that a restart never gives
- *                                        their positions again
+ *   .tailbus-log.positions               the highest position that may have been handed out
+ *                                        (decimal text and a newline), replaced durably before
+ *                                        any position above it is given, so that a restart never
+ *                                        gives a position again, whatever a power cut lost
  * </pre>
  *
  * <p>On rotation the live {@code PREFIX.pb} is renamed to its numbered name and a new
@@ -76,6 +77,45 @@ final class SegmentFiles {
             value = value * 10 + (c - '0');
         }
         return value;
+    }
+
+    /** What a walk of the store root found: each prefix's segments, oldest first; and the indexes. */
+    record Found(java.util.Map<String, java.util.List<Path>> segments, java.util.List<Path> indexes) {
+    }
+
+    /**
+     * Finds every segment under {@code root} (prefixes in path order, each prefix's segments
+     * oldest first: rotated ones by first position, the live one last) and every index file.
+     */
+    static Found discover(Path root) throws java.io.IOException {
+        java.util.Map<String, java.util.List<Path>> byPrefix = new java.util.TreeMap<>();
+        java.util.List<Path> indexes = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(root)) {
+            walk.filter(java.nio.file.Files::isRegularFile).forEach(p -> {
+                String name = p.getFileName().toString();
+                if (isSegment(name)) {
+                    byPrefix.computeIfAbsent(prefixOf(root, p), k -> new java.util.ArrayList<>()).add(p);
+                } else if (name.endsWith(SEGMENT_SUFFIX + INDEX_SUFFIX)) {
+                    indexes.add(p);
+                }
+            });
+        }
+        for (java.util.List<Path> files : byPrefix.values()) {
+            files.sort(java.util.Comparator.comparingLong(SegmentFiles::order));
+        }
+        return new Found(byPrefix, indexes);
+    }
+
+    /** Where a segment file sorts among its prefix's: by first position, the live one last. */
+    static long order(Path segment) {
+        long n = rotatedPosition(segment.getFileName().toString());
+        return n < 0 ? Long.MAX_VALUE : n;
+    }
+
+    /** The segment an index file belongs to. */
+    static Path segmentOf(Path index) {
+        String name = index.getFileName().toString();
+        return index.resolveSibling(name.substring(0, name.length() - INDEX_SUFFIX.length()));
     }
 
     /** The prefix (relative to {@code root}, '/'-separated) of the segment at {@code file}. */

@@ -4,16 +4,17 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.zip.CRC32C;
 
 /**
  * Brings one segment and its index into agreement when the log opens, and loads what the log
  * keeps in memory about it (its topics, counts, times).
  *
  * <ul>
- *   <li>The index is kept if its header is valid and its last entry matches the segment's bytes
- *       (length prefix and CRC); entries pointing past the end of the segment (a power loss lost
- *       data the index had) are dropped; otherwise the index is rebuilt from the segment.
+ *   <li>The index is kept if its header is valid, its last entry matches the segment's bytes
+ *       (length prefix and CRC, by {@link RecordCheck}) and every entry agrees with the others and
+ *       the segment (positions growing, records in order inside the segment, topic ids in order);
+ *       entries pointing past the end of the segment (a power loss lost data the index had) are
+ *       dropped; otherwise the index is rebuilt from the segment.
  *   <li>Records after the index's last entry (a crash between writing data and index) are indexed.
  *   <li>A torn last record (its length runs past the end of the file, or its bytes are not an
  *       event) is truncated away and logged with file and offset.
@@ -40,9 +41,23 @@ final class SegmentRecovery {
     }
 
     /** Recovers {@code segment}; returns a writer positioned at its end. */
-    static SegmentWriter recover(Segment segment, boolean rebuild, Result result) throws IOException {
-        FileChannel data = segment.dataChannel();
-        FileChannel index = segment.indexChannel();
+    static SegmentWriter recover(Segment segment, boolean rebuild, Result result, WriteBuffers buffers)
+            throws IOException {
+        FileChannel data = segment.pinWriter(false);
+        try {
+            FileChannel index = segment.pinWriter(true);
+            try {
+                return recover(segment, data, index, rebuild, result, buffers);
+            } finally {
+                segment.unpinWriter(true);
+            }
+        } finally {
+            segment.unpinWriter(false);
+        }
+    }
+
+    private static SegmentWriter recover(Segment segment, FileChannel data, FileChannel index, boolean rebuild,
+                                         Result result, WriteBuffers buffers) throws IOException {
         long dataSize = data.size();
         long entries = 0;
         if (!rebuild && index.size() >= IndexEntry.HEADER) {
@@ -61,20 +76,21 @@ final class SegmentRecovery {
         } else {
             index.truncate(IndexEntry.at(entries));
         }
-        if (!loadEntries(segment, entries)) {
-            // an entry names a topic id out of order: the index is not ours to trust
-            return recover(reset(segment), true, result);
+        if (!loadEntries(segment, entries, dataSize)) {
+            // an entry disagrees with the others or with the segment: the index is not ours to trust
+            LOG.log(Level.WARNING, "rebuilding index " + segment.indexPath() + ": an entry disagrees with its segment");
+            result.rebuilt = true;
+            return recover(reset(segment), true, result, buffers);
         }
-        SegmentWriter writer = new SegmentWriter(segment);
+        SegmentWriter writer = new SegmentWriter(segment, buffers);
         scanTail(segment, writer, dataSize, result);
         writer.flush();
         return writer;
     }
 
     private static Segment reset(Segment segment) throws IOException {
-        Segment fresh = Segment.open(segment.dataPath(), true);
         segment.close();
-        return fresh;
+        return Segment.open(segment.dataPath(), segment.files());
     }
 
     /** How many of the index's {@code entries} agree with the segment's bytes (0: rebuild). */
@@ -90,23 +106,25 @@ final class SegmentRecovery {
                 continue;
             }
             ByteBuffer record = Segment.littleEndian((int) (4 + length));
-            segment.readData(offset, record);
-            if (record.getInt(0) != (int) length) {
-                return 0;
-            }
-            CRC32C crc = new CRC32C();
-            crc.update(record.array(), 4, (int) length);
-            return (int) crc.getValue() == entry.getInt(IndexEntry.CRC) ? entries : 0;
+            int read = segment.readData(offset, record);
+            return RecordCheck.check(record.array(), 0, read, (int) length, entry.getInt(IndexEntry.CRC)) == null
+                    ? entries : 0;
         }
         return 0;
     }
 
-    /** Loads the first {@code entries} index entries into memory; false if they are inconsistent. */
-    private static boolean loadEntries(Segment segment, long entries) throws IOException {
+    /**
+     * Loads the first {@code entries} index entries into memory; false if one disagrees with the
+     * others or with the segment: positions must grow, records must follow one another (a
+     * skipped corrupt record leaves a gap) and lie inside the segment, topic ids must be known or
+     * the next new one.
+     */
+    private static boolean loadEntries(Segment segment, long entries, long dataSize) throws IOException {
         ByteBuffer chunk = Segment.littleEndian(IndexEntry.SIZE * 4096);
         TopicTable topics = segment.topics;
         EventWire.Fields fields = new EventWire.Fields();
         long end = 0;
+        long previousPosition = 0;
         long n = 0;
         while (n < entries) {
             int got = segment.readEntries(n, chunk);
@@ -118,6 +136,11 @@ final class SegmentRecovery {
                 long time = chunk.getLong(at + IndexEntry.TIME);
                 int id = chunk.getInt(at + IndexEntry.TOPIC);
                 int length = chunk.getInt(at + IndexEntry.LENGTH);
+                if (position <= previousPosition || offset < end || length < 0
+                        || offset + 4 + (long) length > dataSize) {
+                    return false;
+                }
+                previousPosition = position;
                 if (id == topics.size()) {
                     ByteBuffer record = Segment.littleEndian(length);
                     segment.readData(offset + 4, record);
@@ -145,7 +168,6 @@ final class SegmentRecovery {
             throws IOException {
         RecordScanner scanner = new RecordScanner(segment.dataChannel(), segment.dataEnd, dataSize);
         EventWire.Fields fields = new EventWire.Fields();
-        CRC32C crc = new CRC32C();
         while (true) {
             RecordScanner.Status status = scanner.next();
             if (status == RecordScanner.Status.END) {
@@ -174,11 +196,9 @@ final class SegmentRecovery {
                 result.legacy = true;
                 return;
             }
-            crc.reset();
-            crc.update(scanner.body(), scanner.bodyOffset(), length);
             writer.skipDataTo(scanner.nextOffset());
             writer.index(fields.topic, fields.position, fields.receiveTimeNanos, scanner.offset, length,
-                    (int) crc.getValue());
+                    RecordCheck.crc(scanner.body(), scanner.bodyOffset(), length));
         }
     }
 

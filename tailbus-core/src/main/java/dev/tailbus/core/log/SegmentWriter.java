@@ -6,9 +6,10 @@ import java.nio.channels.FileChannel;
 import java.util.zip.CRC32C;
 
 /**
- * Appends records to a segment and entries to its index through two buffers, written to the
- * operating system once per batch ({@link #flush()}), so that appending costs no system call
- * per event.
+ * Appends records to a segment and entries to its index through two buffers borrowed from the
+ * log's {@link WriteBuffers}, written to the operating system once per batch ({@link #flush()})
+ * and given back, so that appending costs no system call per event and an idle writer holds no
+ * buffer. A writer remembers how large its buffers were last time and asks for that much again.
  *
  * <p>A write that fails leaves the file and the buffers in an unknown state (part of a buffer
  * may be on disk): the writer is then broken, and every later {@link #append} or {@link #flush}
@@ -18,20 +19,30 @@ import java.util.zip.CRC32C;
  * <p>Called only under the log's lock.
  */
 final class SegmentWriter {
-    private static final int DATA_BUFFER = 1 << 20;
-    private static final int INDEX_BUFFER = IndexEntry.SIZE * 8192;
-
     private final Segment segment;
-    private final ByteBuffer dataBuffer = Segment.littleEndian(DATA_BUFFER);
-    private final ByteBuffer indexBuffer = Segment.littleEndian(INDEX_BUFFER);
-    private final CRC32C crc = new CRC32C();
+    private final WriteBuffers buffers;
+    private ByteBuffer dataBuffer;
+    private ByteBuffer indexBuffer;
+    /** The capacity of the last data buffer, a hint for the next batch. */
+    private int dataHint = WriteBuffers.MIN;
+    private int indexHint = WriteBuffers.MIN;
     private long dataWritten;
     private long indexWritten;
     /** The first write failure, after which the writer writes nothing more. */
     private IOException broken;
 
-    SegmentWriter(Segment segment) {
+    /** The index file does not exist yet: its header goes first with the first entries. */
+    private boolean fresh;
+
+    SegmentWriter(Segment segment, WriteBuffers buffers) {
+        this(segment, buffers, false);
+    }
+
+    /** A writer; {@code fresh}: the segment's files are made by its first write. */
+    SegmentWriter(Segment segment, WriteBuffers buffers, boolean fresh) {
+        this.fresh = fresh;
         this.segment = segment;
+        this.buffers = buffers;
         this.dataWritten = segment.dataEnd;
         this.indexWritten = IndexEntry.at(segment.entries);
     }
@@ -48,18 +59,25 @@ final class SegmentWriter {
         checkNotBroken();
         int length = stored.length;
         long offset = segment.dataEnd;
+        if (dataBuffer == null) {
+            dataBuffer = buffers.take(Math.max(dataHint, 4 + length));
+        }
+        while (dataBuffer.remaining() < 4 + length && dataBuffer.capacity() < WriteBuffers.MAX) {
+            dataBuffer = buffers.grow(dataBuffer);
+        }
         if (dataBuffer.remaining() < 4 + length) {
             flushData();
+            dataBuffer = buffers.take(WriteBuffers.MAX);
         }
         if (dataBuffer.remaining() < 4 + length) {
             ByteBuffer big = Segment.littleEndian(4 + length);
             big.putInt(length).put(stored).flip();
-            write(segment.dataChannel(), big, dataWritten);
-            dataWritten += 4 + length;
+            writeData(big);
         } else {
             dataBuffer.putInt(length).put(stored);
         }
         segment.dataEnd = offset + 4 + length;
+        CRC32C crc = buffers.crc();
         crc.reset();
         crc.update(stored, 0, length);
         return index(topic, position, time, offset, length, (int) crc.getValue());
@@ -76,8 +94,16 @@ final class SegmentWriter {
         int entry = Math.toIntExact(segment.entries);
         int previous = topics.record(id, entry, position, time, length);
         segment.noteEntry(position, time);
+        if (indexBuffer == null) {
+            indexBuffer = buffers.take(indexHint);
+        }
         if (indexBuffer.remaining() < IndexEntry.SIZE) {
-            flushIndex();
+            if (indexBuffer.capacity() < WriteBuffers.MAX) {
+                indexBuffer = buffers.grow(indexBuffer);
+            } else {
+                flushIndex();
+                indexBuffer = buffers.take(WriteBuffers.MAX);
+            }
         }
         IndexEntry.put(indexBuffer, position, offset, time, segment.maxTime, id, previous, length, checksum);
         return added;
@@ -89,31 +115,61 @@ final class SegmentWriter {
         dataWritten = end;
     }
 
-    /** Writes both buffers to the operating system: data first, then the index entries. */
+    /** Writes both buffers to the operating system (data first, then the index) and gives them back. */
     void flush() throws IOException {
         checkNotBroken();
+        if (dataBuffer == null && indexBuffer == null) {
+            return;
+        }
         flushData();
         flushIndex();
+        segment.noteUnforced();
+        if (dataBuffer != null) {
+            dataHint = dataBuffer.capacity();
+            buffers.give(dataBuffer);
+            dataBuffer = null;
+        }
+        if (indexBuffer != null) {
+            indexHint = indexBuffer.capacity();
+            buffers.give(indexBuffer);
+            indexBuffer = null;
+        }
     }
 
     private void flushData() throws IOException {
-        if (dataBuffer.position() > 0) {
+        if (dataBuffer != null && dataBuffer.position() > 0) {
             dataBuffer.flip();
-            int n = dataBuffer.remaining();
-            write(segment.dataChannel(), dataBuffer, dataWritten);
-            dataWritten += n;
+            writeData(dataBuffer);
             dataBuffer.clear();
         }
     }
 
+    private void writeData(ByteBuffer buffer) throws IOException {
+        int n = buffer.remaining();
+        write(false, buffer, dataWritten);
+        dataWritten += n;
+    }
+
     private void flushIndex() throws IOException {
-        if (indexBuffer.position() > 0) {
+        if (fresh && indexBuffer != null && indexBuffer.position() > 0) {
+            write(true, IndexEntry.header(), 0);
+            fresh = false;
+        }
+        if (indexBuffer != null && indexBuffer.position() > 0) {
             indexBuffer.flip();
             int n = indexBuffer.remaining();
-            write(segment.indexChannel(), indexBuffer, indexWritten);
+            write(true, indexBuffer, indexWritten);
             indexWritten += n;
             indexBuffer.clear();
         }
+    }
+
+    /** Gives the buffers back without writing them (the writer is done with, e.g. after a failure). */
+    void discard() {
+        buffers.give(dataBuffer);
+        buffers.give(indexBuffer);
+        dataBuffer = null;
+        indexBuffer = null;
     }
 
     private void checkNotBroken() throws IOException {
@@ -123,11 +179,16 @@ final class SegmentWriter {
         }
     }
 
-    private void write(FileChannel channel, ByteBuffer buffer, long at) throws IOException {
+    private void write(boolean toIndex, ByteBuffer buffer, long at) throws IOException {
         try {
-            long position = at;
-            while (buffer.hasRemaining()) {
-                position += channel.write(buffer, position);
+            FileChannel channel = segment.pinWriter(toIndex);
+            try {
+                long position = at;
+                while (buffer.hasRemaining()) {
+                    position += channel.write(buffer, position);
+                }
+            } finally {
+                segment.unpinWriter(toIndex);
             }
         } catch (IOException e) {
             broken = e;

@@ -12,10 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.TreeMap;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * Read-only tools over a store's files, for {@code tailbus store dump} and {@code verify}: they
@@ -51,18 +48,7 @@ public final class StoreInspector {
      * the root, '/'-separated). Index files are not listed.
      */
     public static Map<String, List<Path>> segments(Path root) throws IOException {
-        Map<String, List<Path>> byPrefix = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(Files::isRegularFile).filter(p -> SegmentFiles.isSegment(p.getFileName().toString()))
-                    .forEach(p -> byPrefix.computeIfAbsent(SegmentFiles.prefixOf(root, p), k -> new ArrayList<>()).add(p));
-        }
-        for (List<Path> files : byPrefix.values()) {
-            files.sort(Comparator.comparingLong((Path p) -> {
-                long n = SegmentFiles.rotatedPosition(p.getFileName().toString());
-                return n < 0 ? Long.MAX_VALUE : n;
-            }));
-        }
-        return byPrefix;
+        return SegmentFiles.discover(root).segments();
     }
 
     /**
@@ -99,7 +85,6 @@ public final class StoreInspector {
         final List<Problem> problems = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
         final EventWire.Fields fields = new EventWire.Fields();
-        final CRC32C crc = new CRC32C();
         int segments;
         long records;
 
@@ -157,13 +142,12 @@ public final class StoreInspector {
                     if (entries >= 0 && n < entries) {
                         entry.clear();
                         index.read(entry, IndexEntry.at(n));
-                        crc.reset();
-                        crc.update(scanner.body(), scanner.bodyOffset(), length);
                         String mismatch = null;
                         if (entry.getLong(IndexEntry.OFFSET) != scanner.offset
                                 || entry.getInt(IndexEntry.LENGTH) != length) {
                             mismatch = "index entry " + n + " points elsewhere (stale index)";
-                        } else if (entry.getInt(IndexEntry.CRC) != (int) crc.getValue()) {
+                        } else if (entry.getInt(IndexEntry.CRC)
+                                != RecordCheck.crc(scanner.body(), scanner.bodyOffset(), length)) {
                             mismatch = "checksum mismatch: the record changed after it was written";
                         } else if (entry.getLong(IndexEntry.POSITION) != fields.position) {
                             mismatch = "index entry " + n + " has position " + entry.getLong(IndexEntry.POSITION);

@@ -11,19 +11,32 @@ import java.util.HashMap;
  * replaced, never changed, when a topic is added).
  */
 final class TopicTable {
-    private final HashMap<String, Integer> ids = new HashMap<>();
-    private volatile String[] names = new String[0];
+    /** Beyond this many topics a hash map finds ids; below, a scan of the names does. */
+    private static final int SCAN = 8;
+    private static final String[] NONE = new String[0];
+
+    private HashMap<String, Integer> ids;
+    private volatile String[] names = NONE;
     private int size;
-    int[] head = new int[4];
-    long[] count = new long[4];
-    long[] bytes = new long[4];
-    long[] firstPosition = new long[4];
-    long[] lastPosition = new long[4];
-    long[] firstTime = new long[4];
-    long[] lastTime = new long[4];
+    int[] head = new int[1];
+    long[] count = new long[1];
+    long[] bytes = new long[1];
+    long[] firstPosition = new long[1];
+    long[] lastPosition = new long[1];
+    long[] firstTime = new long[1];
+    long[] lastTime = new long[1];
 
     /** The id of {@code topic}, or -1 when the segment has none of it. */
     int idOf(String topic) {
+        if (ids == null) {
+            String[] n = names;
+            for (int i = 0; i < n.length; i++) {
+                if (n[i].equals(topic)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
         Integer id = ids.get(topic);
         return id == null ? -1 : id;
     }
@@ -32,7 +45,7 @@ final class TopicTable {
     int add(String topic) {
         int id = size++;
         if (id == head.length) {
-            int n = id * 2;
+            int n = Math.max(4, id * 2);
             head = Arrays.copyOf(head, n);
             count = Arrays.copyOf(count, n);
             bytes = Arrays.copyOf(bytes, n);
@@ -42,7 +55,15 @@ final class TopicTable {
             lastTime = Arrays.copyOf(lastTime, n);
         }
         head[id] = -1;
-        ids.put(topic, id);
+        if (ids != null) {
+            ids.put(topic, id);
+        } else if (id >= SCAN) {
+            ids = new HashMap<>();
+            for (int i = 0; i < id; i++) {
+                ids.put(names[i], i);
+            }
+            ids.put(topic, id);
+        }
         String[] grown = Arrays.copyOf(names, id + 1);
         grown[id] = topic;
         names = grown;

@@ -37,10 +37,10 @@ class AppendFailureTest {
 
     @Test
     void shouldWriteNothingMoreThroughASegmentWriterWhoseWriteFailed() throws Exception {
-        Segment segment = Segment.open(root.resolve("w.pb"), true);
+        Segment segment = Segment.open(root.resolve("w.pb"), new OpenFiles(8));
         try {
             segment.indexChannel().write(IndexEntry.header(), 0);
-            SegmentWriter writer = new SegmentWriter(segment);
+            SegmentWriter writer = new SegmentWriter(segment, new WriteBuffers());
             writer.append("w", 1, 1, EventLogTest.event("w", 1, "one").event());
             writer.flush();
             writer.append("w", 2, 2, EventLogTest.event("w", 2, "two").event());
@@ -105,7 +105,8 @@ class AppendFailureTest {
             assertThat(recovered).startsWith(acknowledged.toArray(Long[]::new)).isSorted().doesNotHaveDuplicates();
             assertThat(recovered.size()).isLessThanOrEqualTo(acknowledged.size() + 2);
             long next = log.append(List.of(EventLogTest.event("t", 11, "again"))).get(0).position();
-            assertThat(next).isEqualTo(recovered.getLast() + 1);
+            // after the positions reserved before the failure: a gap, never a position given twice
+            assertThat(next).isGreaterThan(recovered.getLast() + 1);
             assertThat(positions(log.readAfter(t -> t.equals("t"), 0))).endsWith(next);
         }
     }

@@ -40,8 +40,12 @@ public final class AppendingChild {
             }
         });
         Random random = new Random();
+        // the first event of a run learns where positions continue (after the ones reserved before)
+        String first = "first";
+        long last = log.append(List.of(new EventToAppend("k0", System.currentTimeMillis() * 1_000_000L,
+                EventWire.minimalEvent("k0", 0, first.getBytes(StandardCharsets.UTF_8))))).getLast().position();
         while (reader.isAlive()) {
-            long next = log.lastPosition() + 1;
+            long next = last + 1;
             int size = 1 + random.nextInt(200);
             List<EventToAppend> batch = new ArrayList<>(size);
             for (int i = 0; i < size; i++) {
@@ -51,6 +55,7 @@ public final class AppendingChild {
                         ("p" + (next + i)).getBytes(StandardCharsets.UTF_8))));
             }
             List<AppendedEvent> done = log.append(batch);
+            last = done.getLast().position();
             synchronized (printLock) {
                 out.println("A " + done.getLast().position());
                 out.flush();

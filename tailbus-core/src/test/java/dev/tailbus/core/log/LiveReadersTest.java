@@ -172,4 +172,50 @@ class LiveReadersTest {
             assertThat(late.next().position()).isEqualTo(9);
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"lastPerTopic", "readFromTime", "readAfter"})
+    void shouldGoOnAppendingWhileAReaderIsStalledInsideAQuery(String query) throws Exception {
+        try (EventLog log = EventLog.open(LogConfig.of(root))) {
+            for (int i = 0; i < 3; i++) {
+                log.append(List.of(EventLogTest.event("s/" + i, i, "before")));
+            }
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            java.util.function.Predicate<String> stalling = topic -> {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return true;
+            };
+            AtomicReference<List<StoredEvent>> result = new AtomicReference<>();
+            Thread reader = Thread.ofPlatform().start(() -> result.set(switch (query) {
+                case "lastPerTopic" -> log.lastPerTopic(stalling, 1, log.lastPosition()).toList();
+                case "readFromTime" -> EventLogTest.drain(log.readFromTime(stalling, 0));
+                default -> EventLogTest.drain(log.readAfter(stalling, 0));
+            }));
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> inside.getCount() == 0);
+                // the reader sits inside the query: appends, to old and new topics, go on
+                java.util.concurrent.atomic.AtomicInteger appended = new java.util.concurrent.atomic.AtomicInteger();
+                Thread writer = Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        log.append(List.of(EventLogTest.event("s/" + (i % 5), 10 + i, "during")));
+                        appended.incrementAndGet();
+                    }
+                });
+                await().atMost(Duration.ofSeconds(20)).until(() -> appended.get() == 50);
+                writer.join();
+                assertThat(reader.isAlive()).as("the reader is still stalled").isTrue();
+            } finally {
+                release.countDown();
+                reader.join(10_000);
+            }
+            assertThat(result.get()).isNotEmpty();
+            assertThat(result.get().getFirst().position()).isLessThanOrEqualTo(3);
+        }
+    }
 }

@@ -107,10 +107,11 @@ class ReferenceCompatibilityTest {
             assertThat(a.stored()).isFalse();
             unstored = a.position();
         }
+        // a clean close notes the last position handed out (the reservation ran ahead of it)
         assertThat(Files.readString(root.resolve(SegmentFiles.RESERVED_NAME)).strip())
-                .isEqualTo(String.valueOf(unstored + 10_000));
+                .isEqualTo(String.valueOf(unstored));
         copyFixture("sensor.pb");
-        long reserved = unstored + 10_000;
+        long reserved = unstored;
         try (EventLog log = EventLog.open(LogConfig.of(root))) {
             // the reference's records come after every position that may have been handed out
             assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)

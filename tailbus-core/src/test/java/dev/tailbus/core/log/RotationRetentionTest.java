@@ -197,4 +197,63 @@ class RotationRetentionTest {
             assertThat(log.lastPerTopic(t -> true, 200, 200).toList()).hasSize(200);
         }
     }
+
+    @Test
+    void shouldKeepAtMostTheConfiguredNumberOfFilesOpenWhateverTheNumberOfTopics() throws IOException {
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(400).maxOpenFiles(LogConfig.MIN_OPEN_FILES).build();
+        try (EventLog log = EventLog.open(config)) {
+            for (int round = 0; round < 6; round++) {
+                List<EventToAppend> all = new ArrayList<>();
+                for (int t = 0; t < 150; t++) {
+                    all.addAll(batch("many/" + t, round, 1));
+                }
+                log.append(all);
+                assertThat(descriptorsUnderRoot()).isLessThanOrEqualTo(LogConfig.MIN_OPEN_FILES + 1); // + the lock
+            }
+            try (LogReader reader = log.readAfter(t -> true, 0)) {
+                long previous = 0;
+                long read = 0;
+                for (StoredEvent e = reader.next(); e != null; e = reader.next()) {
+                    assertThat(e.position()).isEqualTo(previous + 1);
+                    previous = e.position();
+                    if (++read % 97 == 0) {
+                        assertThat(descriptorsUnderRoot()).isLessThanOrEqualTo(LogConfig.MIN_OPEN_FILES + 1);
+                    }
+                }
+                assertThat(read).isEqualTo(900);
+            }
+            assertThat(log.lastPerTopic(t -> true, 2, log.lastPosition()).toList()).hasSize(300);
+            assertThat(descriptorsUnderRoot()).isLessThanOrEqualTo(LogConfig.MIN_OPEN_FILES + 1);
+        }
+    }
+
+    @Test
+    void shouldGoOnAppendingWhenARetentionDeleteFailsAndDeleteTheSegmentLater() throws IOException {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(1000).retainBytes(3000).clock(clock).build();
+        try (EventLog log = EventLog.open(config)) {
+            int appended = 0;
+            while (!segmentNames().contains("r.00000000000000000001.pb")) {
+                log.append(batch("r", appended++ * 10, 5)); // until the first rotation
+            }
+            // a folder with a file in it where the first segment's index was: deleting it fails
+            Path index = root.resolve("r.00000000000000000001.pb.idx");
+            Files.delete(index);
+            Files.createDirectories(index.resolve("obstacle"));
+            for (int i = appended; i < 40; i++) {
+                log.append(batch("r", i * 10, 5));
+            }
+            // retention took the segment out (readers skip it) and the log went on
+            assertThat(Files.exists(root.resolve("r.00000000000000000001.pb"))).isTrue();
+            List<StoredEvent> kept = EventLogTest.drain(log.readAfter(t -> true, 0));
+            assertThat(kept.getFirst().position()).isGreaterThan(5);
+            assertThat(kept.getLast().position()).isEqualTo(200);
+
+            Files.delete(index.resolve("obstacle"));
+            clock.set(Instant.parse("2026-01-01T00:00:02Z"));
+            log.append(batch("r", 400, 1)); // a second later, retention tries again
+            assertThat(Files.exists(root.resolve("r.00000000000000000001.pb"))).isFalse();
+            assertThat(Files.exists(index)).isFalse();
+        }
+    }
 }

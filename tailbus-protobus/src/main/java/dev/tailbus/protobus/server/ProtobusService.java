@@ -98,6 +98,11 @@ final class ProtobusService implements BindableService {
             response.onError(invalid("history_depth must not be negative, got " + options.getHistoryDepth()));
             return;
         }
+        if (options.getHistoryDepth() > log.maxHistoryDepth()) {
+            response.onError(invalid("history_depth " + options.getHistoryDepth() + " is above the server's limit of "
+                    + log.maxHistoryDepth() + " (--max-history-depth)"));
+            return;
+        }
         TopicFilter filter;
         try {
             filter = TopicFilter.of(request.getTopicsList());

@@ -66,7 +66,8 @@ final class SubscriptionSession {
     private volatile boolean cancelled;
     private volatile Status ending;
     private boolean finished;
-    private Iterator<StoredEvent> history;
+    /** The history being sent (streamed from the log), or null. */
+    private LogReader history;
     /** The position of the last stored event considered: the live cursor. */
     private long cursor;
     /** A log reader positioned at {@link #cursor}, or null. */
@@ -137,7 +138,7 @@ final class SubscriptionSession {
             if (start >= 0) {
                 cursor = start; // history is every stored event of the matching topics: stream it
             } else {
-                history = service.log().lastPerTopic(filter, historyDepth, snapshot).toList().iterator();
+                history = service.log().lastPerTopic(filter, historyDepth, snapshot);
                 cursor = snapshot;
             }
         } else {
@@ -267,9 +268,11 @@ final class SubscriptionSession {
             return c;
         }
         if (history != null) {
-            if (history.hasNext()) {
-                return history.next().event();
+            StoredEvent h = history.next();
+            if (h != null) {
+                return h.event();
             }
+            history.close();
             history = null;
         }
         byte[] live = unstored.poll();
@@ -351,6 +354,10 @@ final class SubscriptionSession {
         if (reader != null) {
             reader.close();
             reader = null;
+        }
+        if (history != null) {
+            history.close();
+            history = null;
         }
         if (cancelled || status == null) {
             return;

@@ -1,0 +1,201 @@
+package dev.tailbus.core.log;
+
+import dev.tailbus.core.TailbusException.Kind;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * The log's queries beyond a plain read from a position: the last N events of every topic
+ * ({@link #lastPerTopic}), the first event at or after a time ({@link #readFromTime}) and the
+ * topic statistics ({@link #topics}). Each works on what is visible, without reading a file or
+ * running the caller's filter under the append lock.
+ *
+ * <p>Threading: thread-safe (called on any thread).
+ */
+final class LogQueries {
+    private final EventLog log;
+    private final ReentrantLock lock;
+    private final int maxHistoryDepth;
+
+    LogQueries(EventLog log, ReentrantLock lock, int maxHistoryDepth) {
+        this.log = log;
+        this.lock = lock;
+        this.maxHistoryDepth = maxHistoryDepth;
+    }
+
+    /**
+     * The last {@code n} stored events of every topic matching {@code topics}, among events with
+     * position <= {@code upTo}, in position order, as a reader that streams them: the topics' heads
+     * are copied under the lock (memory only; the filter runs before, without it), the indexes say
+     * where each topic's window begins
+     * ({@link HistoryStarts}, index entries only), and one cursor per partition then reads the
+     * windows in position order. Memory grows with the matching topics, never with {@code n}.
+     */
+    LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
+        if (n <= 0) {
+            return LogReader.of(List.of());
+        }
+        if (n > maxHistoryDepth) {
+            throw new LogException(Kind.BAD_INPUT, "a history depth of " + n + " is above this store's limit of "
+                    + maxHistoryDepth);
+        }
+        List<Partition> matching = new ArrayList<>();
+        List<HistoryStarts> heads = new ArrayList<>();
+        log.ensureOpen();
+        long limit = Math.min(upTo, log.lastPosition());
+        for (Partition p : log.partitions()) { // the filter runs without the lock
+            if (p.hasTopic(topics)) {
+                HistoryStarts h = HistoryStarts.matching(p, topics, limit);
+                if (!h.isEmpty()) {
+                    matching.add(p);
+                    heads.add(h);
+                }
+            }
+        }
+        lock.lock();
+        try {
+            log.ensureOpen();
+            for (HistoryStarts h : heads) {
+                h.takeHeads(); // memory only
+            }
+        } finally {
+            lock.unlock();
+        }
+        List<PartitionCursor> cursors = new ArrayList<>(matching.size());
+        ByteBuffer buffer = HistoryStarts.buffer();
+        for (int i = 0; i < matching.size(); i++) {
+            Map<String, Long> starts;
+            try {
+                starts = heads.get(i).starts(n, limit, buffer);
+            } catch (IOException e) {
+                if (Segment.isInterrupt(e)) {
+                    throw LogException.interrupted(log.root().resolve(matching.get(i).prefix), e);
+                }
+                if (Segment.isClosed(e)) {
+                    continue; // deleted by retention or closed meanwhile: nothing of it to read
+                }
+                throw LogException.io("read the indexes of", log.root().resolve(matching.get(i).prefix), e);
+            }
+            HistoryStarts found = heads.set(i, null);
+            if (starts.isEmpty()) {
+                continue;
+            }
+            long first = Long.MAX_VALUE;
+            for (long start : starts.values()) {
+                first = Math.min(first, start);
+            }
+            TopicWindow window = t -> starts.getOrDefault(t, Long.MAX_VALUE);
+            cursors.add(found.firstSegment() != null
+                    ? new PartitionCursor(matching.get(i), window, first - 1, found.firstSegment(), found.firstEntry())
+                    : new PartitionCursor(matching.get(i), window, first - 1));
+        }
+        return new MergedReader(cursors, limit);
+    }
+
+    /**
+     * A reader starting at the first stored event with receive time >= {@code timeNanos} (by the
+     * indexes' running maximum of receive times, so a binary search), in position order from there.
+     */
+    LogReader readFromTime(Predicate<String> topics, long timeNanos) {
+        long start = Long.MAX_VALUE;
+        ByteBuffer scratch = Segment.littleEndian(8);
+        log.ensureOpen();
+        // no lock: partitions, segments and visible counts are snapshots readers may take at any time
+        long horizon = log.lastPosition();
+        try {
+            for (Partition p : log.partitions()) {
+                if (!p.hasTopic(topics)) {
+                    continue;
+                }
+                Segment[] segments = p.segments();
+                for (int i = 0; i < segments.length; i++) {
+                    long found = firstAtOrAfter(segments[i], timeNanos, i == segments.length - 1, scratch);
+                    if (found >= 0) {
+                        start = Math.min(start, found);
+                        break;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            if (Segment.isInterrupt(e)) {
+                throw LogException.interrupted(log.root(), e);
+            }
+            throw LogException.io("search the indexes of", log.root(), e);
+        }
+        return log.readAfter(topics, start == Long.MAX_VALUE ? horizon : start - 1);
+    }
+
+    /**
+     * The position of the first visible entry of {@code segment} whose running maximum of receive
+     * times reaches {@code timeNanos}, or -1. A rotated segment's maximum is known and final; the
+     * live one's is read from its last visible entry (the in-memory one may be ahead of it).
+     */
+    private static long firstAtOrAfter(Segment segment, long timeNanos, boolean live, ByteBuffer scratch)
+            throws IOException {
+        long count = segment.count();
+        if (count == 0 || !live && segment.maxTime < timeNanos) {
+            return -1;
+        }
+        try {
+            if (segment.entryLong(count - 1, IndexEntry.MAX_TIME, scratch) < timeNanos) {
+                return -1;
+            }
+            long lo = 0;
+            long hi = count - 1;
+            while (lo < hi) {
+                long mid = (lo + hi) >>> 1;
+                if (segment.entryLong(mid, IndexEntry.MAX_TIME, scratch) < timeNanos) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return segment.entryLong(lo, IndexEntry.POSITION, scratch);
+        } catch (IOException e) {
+            if (Segment.isClosed(e) && !Segment.isInterrupt(e) && segment.isGone()) {
+                return -1; // deleted by retention meanwhile
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Per stored topic: counts, bytes, first/last position and time. A topic stored by two
+     * patterns is counted from the partition holding most of it.
+     */
+    List<TopicStats> topics() {
+        Map<String, TopicStats> best = new TreeMap<>();
+        lock.lock();
+        try {
+            log.ensureOpen();
+            for (Partition p : log.partitions()) {
+                Map<String, TopicStats> mine = new HashMap<>();
+                for (Segment s : p.segments()) {
+                    TopicTable t = s.topics;
+                    String[] names = t.names();
+                    for (int id = 0; id < names.length; id++) {
+                        TopicStats add = new TopicStats(names[id], t.count[id], t.bytes[id], t.firstPosition[id],
+                                t.lastPosition[id], t.firstTime[id], t.lastTime[id]);
+                        mine.merge(names[id], add, (a, b) -> new TopicStats(a.topic(), a.events() + b.events(),
+                                a.bytes() + b.bytes(), Math.min(a.firstPosition(), b.firstPosition()),
+                                Math.max(a.lastPosition(), b.lastPosition()), Math.min(a.firstTimeNanos(),
+                                b.firstTimeNanos()), Math.max(a.lastTimeNanos(), b.lastTimeNanos())));
+                    }
+                }
+                for (TopicStats s : mine.values()) {
+                    best.merge(s.topic(), s, (a, b) -> a.events() >= b.events() ? a : b);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return new ArrayList<>(best.values());
+    }
+}
