@@ -173,6 +173,146 @@ class KafkaGatewayTest {
         assertThat(three.getPayload().unpack(BytesValue.class).getValue().toStringUtf8()).isEqualTo("three");
     }
 
+    @Test
+    void shouldStartWithTheLastEventsPerTopicThenGoLiveThroughAnotherGateway() throws Exception {
+        KafkaSettings settings = settings("mixed:m/", "{topic}:.*");
+        ProtobusServer a = gateway(settings);
+        ProtobusServer b = gateway(settings);
+        BusPublisher pub = opened(BusPublisher.builder(address(a)).build());
+        for (int i = 1; i <= 5; i++) {
+            pub.publish(text("m/a", "a" + i));
+        }
+        pub.publish(text("m/b", "b1"));
+        pub.publish(text("z", "z1"));
+        pub.flush();
+        BusSubscriber sub = opened(BusSubscriber.builder(address(b)).topics("m/", "z").history(2).build());
+        List<BusEvent> history = take(sub, 4);
+        assertThat(history).extracting(KafkaGatewayTest::text).containsExactlyInAnyOrder("a4", "a5", "b1", "z1");
+        pub.publish(text("m/a", "a6"));
+        pub.publish(text("z", "z2"));
+        pub.flush();
+        List<BusEvent> live = take(sub, 2);
+        assertThat(live).extracting(KafkaGatewayTest::text).containsExactlyInAnyOrder("a6", "z2");
+        assertThat(sub.poll(Duration.ofMillis(1500))).as("nothing more, no copy from the second Kafka topic").isNull();
+    }
+
+    @Test
+    void shouldStartAtTheFirstEventReceivedAtOrAfterSinceTime() throws Exception {
+        KafkaSettings settings = settings();
+        ProtobusServer a = gateway(settings);
+        ProtobusServer b = gateway(settings);
+        BusPublisher pub = opened(BusPublisher.builder(address(a)).build());
+        pub.publish(text("s/x", "old1"));
+        pub.publish(text("s/y", "old2"));
+        pub.flush();
+        Instant since = Instant.now().plusMillis(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(since.plusMillis(2)));
+        pub.publish(text("s/x", "new1"));
+        pub.publish(text("s/y", "new2"));
+        pub.flush();
+        BusSubscriber sub = opened(BusSubscriber.builder(address(b)).topics("s/").since(since).build());
+        assertThat(take(sub, 2)).extracting(KafkaGatewayTest::text).containsExactlyInAnyOrder("new1", "new2");
+        pub.publish(text("s/x", "live"));
+        pub.flush();
+        assertThat(text(take(sub, 1).get(0))).isEqualTo("live");
+        assertThat(sub.poll(Duration.ofMillis(1000))).isNull();
+    }
+
+    @Test
+    void shouldLetAPlainKafkaConsumerDecodeTheValuesWithTheGeneratedClasses() throws Exception {
+        KafkaSettings settings = settings("shared:.*");
+        ProtobusServer a = gateway(settings);
+        try (BusPublisher pub = BusPublisher.builder(address(a)).build()) {
+            pub.publish(text("plain/one", "p1").withTags(Map.of("t", "1")));
+            pub.publish(text("plain/two", "p2"));
+            pub.flush();
+        }
+        String kafkaTopic = new KafkaTopicNames(prefix).of("shared");
+        assertThat(kafkaTopic).isEqualTo(prefix + "shared");
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(kafkaTopic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= 2;
+            });
+        }
+        assertThat(records).hasSize(2);
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            EncapsulatedEvent e = EncapsulatedEvent.parseFrom(r.value());
+            assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(e.getTopic());
+            long receiveMs = e.getServerReceiveTime().getSeconds() * 1000 + e.getServerReceiveTime().getNanos() / 1_000_000;
+            assertThat(r.timestamp()).isEqualTo(receiveMs);
+            assertThat(e.getPayloadSize()).isEqualTo(e.getPayload().getSerializedSize());
+        }
+        EncapsulatedEvent first = EncapsulatedEvent.parseFrom(records.get(0).value());
+        assertThat(first.getTopic()).isEqualTo("plain/one");
+        assertThat(first.getTagsMap()).isEqualTo(Map.of("t", "1"));
+        assertThat(first.getPayload().unpack(BytesValue.class).getValue().toStringUtf8()).isEqualTo("p1");
+
+        // and tailbus topics (the admin service) counts them
+        ListTopicsResponse topics = BusAdmin.listTopics(address(a), List.of("plain/"), Duration.ofSeconds(10));
+        assertThat(topics.getTopicsList()).extracting(TopicInfo::getTopic).containsExactly("plain/one", "plain/two");
+        assertThat(topics.getTopicsList()).extracting(TopicInfo::getEvents).containsExactly(1L, 1L);
+        assertThat(topics.getResumeToken()).isNotEmpty();
+    }
+
+    @Test
+    void shouldResumeExactlyThroughAnotherGatewayAndThroughARestartedOne() throws Exception {
+        KafkaSettings settings = settings();
+        ProtobusServer a = gateway(settings);
+        ProtobusServer b = gateway(settings);
+        BusPublisher pub = opened(BusPublisher.builder(address(a)).build());
+        BusSubscriber onB = BusSubscriber.builder(address(b)).topics("r/").reconnectFor(Duration.ZERO).build();
+        for (int i = 0; i < 20; i++) {
+            pub.publish(text("r/" + (i % 3), "e" + i));
+        }
+        pub.flush();
+        List<BusEvent> firstPart = take(onB, 12);
+        byte[] token = onB.resumeToken();
+        b.close(); // the gateway the subscriber was on goes away
+        onB.close();
+        for (int i = 20; i < 30; i++) {
+            pub.publish(text("r/" + (i % 3), "e" + i));
+        }
+        pub.flush();
+        BusSubscriber onA = opened(BusSubscriber.builder(address(a)).topics("r/").resumeToken(token).build());
+        List<BusEvent> rest = take(onA, 18);
+        Set<String> all = new HashSet<>();
+        firstPart.forEach(e -> all.add(text(e)));
+        rest.forEach(e -> assertThat(all.add(text(e))).as("delivered once: %s", text(e)).isTrue());
+        assertThat(all).hasSize(30);
+        assertThat(onA.poll(Duration.ofMillis(1000))).isNull();
+
+        // the library itself: its gateway restarts on the same port, it resumes with its token
+        int port = a.port();
+        BusSubscriber live = opened(BusSubscriber.builder(address(a)).topics("r/").reconnectFor(Duration.ofSeconds(60)).build());
+        pub.close();
+        BusPublisher viaC = opened(BusPublisher.builder(address(gatewayOn(settings, 0))).build());
+        viaC.publish(text("r/0", "x1"));
+        viaC.flush();
+        assertThat(text(take(live, 1).get(0))).isEqualTo("x1");
+        a.close();
+        viaC.publish(text("r/1", "x2"));
+        viaC.publish(text("r/2", "x3"));
+        viaC.flush();
+        gatewayOn(settings, port);
+        assertThat(take(live, 2)).extracting(KafkaGatewayTest::text).containsExactlyInAnyOrder("x2", "x3");
+        assertThat(live.reconnects()).isPositive();
+        assertThat(live.poll(Duration.ofMillis(1000))).isNull();
+    }
+
+    ProtobusServer gatewayOn(KafkaSettings settings, int port) {
+        ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)),
+                ProtobusServerConfig.of(new ListenAddress("127.0.0.1", port), LogConfig.builder(root).build()),
+                KafkaLog.open(settings));
+        open.add(server);
+        return server;
+    }
+
     /** A channel as a resource of the test. */
     record ClosingChannel(ManagedChannel channel) implements AutoCloseable {
         @Override
