@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
+import dev.tailbus.core.log.EventLog;
+import dev.tailbus.core.log.EventToAppend;
+import dev.tailbus.core.log.EventWire;
 import dev.tailbus.core.log.LogConfig;
+import dev.tailbus.core.log.StoredEvent;
 import dev.tailbus.core.log.StorePattern;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
 import dev.tailbus.protobus.admin.proto.TopicInfo;
@@ -303,6 +307,109 @@ class KafkaGatewayTest {
         assertThat(take(live, 2)).extracting(KafkaGatewayTest::text).containsExactlyInAnyOrder("x2", "x3");
         assertThat(live.reconnects()).isPositive();
         assertThat(live.poll(Duration.ofMillis(1000))).isNull();
+    }
+
+    @Test
+    void shouldExportAStoreWithRotatedSegmentsAndTwoPatternsThenAddNothingOnASecondRun() throws Exception {
+        Path store = root.resolve("store");
+        java.nio.file.Files.createDirectories(store);
+        LogConfig local = LogConfig.builder(store).pattern("all:.*").pattern("{topic}:ex/").rotateAboveBytes(512).build();
+        long t0 = 1_700_000_000_123_456_789L;
+        List<byte[]> written = new ArrayList<>();
+        try (EventLog log = EventLog.open(local)) {
+            for (int i = 0; i < 40; i++) {
+                String topic = i % 4 == 3 ? "other" : "ex/" + (i % 3);
+                byte[] event = EventWire.minimalEvent(topic, t0 + i * 1_000_000L, null);
+                written.add(log.append(List.of(new EventToAppend(topic, t0 + i * 1_000_000L, event))).get(0).event());
+            }
+        }
+        assertThat(java.nio.file.Files.list(store).filter(f -> f.getFileName().toString().startsWith("all")).count())
+                .as("rotated segments").isGreaterThan(2);
+        KafkaSettings settings = settings("all:.*", "{topic}:ex/");
+        try (KafkaLog kafka = KafkaLog.open(settings)) {
+            KafkaExport.Result first = KafkaExport.run(store, kafka);
+            assertThat(first.events()).isEqualTo(40);
+            assertThat(first.copied()).isEqualTo(40 + 30); // ex/ topics are stored twice
+            List<StoredEvent> there = kafka.readAfter(t -> true, 0).toList();
+            assertThat(there).hasSize(40);
+            for (int i = 0; i < 40; i++) {
+                StoredEvent e = there.get(i);
+                assertThat(e.receiveTimeNanos()).isEqualTo(t0 + i * 1_000_000L);
+                byte[] value = java.util.Arrays.copyOf(e.event(), written.get(i).length);
+                assertThat(value).as("event %d as stored locally, with its local position", i).isEqualTo(written.get(i));
+            }
+            KafkaExport.Result second = KafkaExport.run(store, kafka);
+            assertThat(second.copied()).isZero();
+            assertThat(second.skipped()).isEqualTo(70);
+        }
+        // more events locally: the next run copies those alone
+        try (EventLog log = EventLog.open(local)) {
+            log.append(List.of(new EventToAppend("ex/0", t0 + 99_000_000L, EventWire.minimalEvent("ex/0", t0 + 99_000_000L, null))));
+        }
+        try (KafkaLog kafka = KafkaLog.open(settings)) {
+            KafkaExport.Result third = KafkaExport.run(store, kafka);
+            assertThat(third.copied()).isEqualTo(2);
+            assertThat(kafka.readAfter(t -> true, 0).toList()).hasSize(41);
+            assertThat(kafka.topics()).extracting(t -> t.topic() + "=" + t.events())
+                    .containsExactly("ex/0=11", "ex/1=10", "ex/2=10", "other=10");
+        }
+    }
+
+    @Test
+    void shouldKeepEveryAcknowledgedEventWhenTheBrokerStopsAndStartsUnderAPublisherAndASubscriber() throws Exception {
+        KafkaSettings settings = settings();
+        ProtobusServer a = gateway(settings);
+        ProtobusServer b = gateway(settings);
+        BusSubscriber sub = opened(BusSubscriber.builder(address(b)).topics("f/").build());
+        Set<String> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicInteger sent = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread publisher = new Thread(() -> {
+            try (BusPublisher pub = BusPublisher.builder(address(a)).build()) {
+                while (!stop.get() && sent.get() < 5000) {
+                    String payload = "f" + sent.getAndIncrement();
+                    pub.publishAsync(text("f/" + (sent.get() % 2), payload)).whenComplete((ok, error) -> {
+                        if (error == null) {
+                            acked.add(payload);
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    });
+                    if (sent.get() % 50 == 0) {
+                        try {
+                            pub.flush();
+                        } catch (RuntimeException e) {
+                            // UNAVAILABLE while the broker is away: counted by the futures
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                // the publisher's last flush failed while the broker was away
+            }
+        });
+        publisher.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() >= 200);
+            broker.stop();
+            int before = sent.get();
+            broker.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() >= before + 200);
+        } finally {
+            stop.set(true);
+            publisher.join(60_000);
+        }
+        Set<String> received = new HashSet<>();
+        List<Long> positions = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            for (BusEvent e = sub.poll(Duration.ofMillis(100)); e != null; e = sub.poll(Duration.ZERO)) {
+                received.add(text(e));
+                positions.add(e.position());
+            }
+            return received.containsAll(acked);
+        });
+        assertThat(positions).as("nothing delivered twice").doesNotHaveDuplicates();
+        assertThat(acked).isNotEmpty();
     }
 
     ProtobusServer gatewayOn(KafkaSettings settings, int port) {
