@@ -61,6 +61,10 @@ final class KafkaFeed implements LogFeed {
     record Item(long base, long offset, String topic, long timeMs, byte[] value) {
     }
 
+    /** The events of one poll, and the bytes of the budget they hold. */
+    record Chunk(List<Item> items, int bytes) {
+    }
+
     /** A history: its events in delivery order, and the offsets it stands at afterwards. */
     record History(List<Item> items, Map<TopicPartition, Long> ends) {
     }
@@ -69,7 +73,8 @@ final class KafkaFeed implements LogFeed {
     private final Predicate<String> filter;
     private final long sinceNanos;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
+    /** What the poller read, a poll's worth of events per entry, with their charge to the budget. */
+    private final ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>();
     private final Semaphore budget = new Semaphore(QUEUE_BYTES);
     /** Partition base to the next offset after what was delivered: the token. Session thread only. */
     private final Map<Long, Long> next = new TreeMap<>();
@@ -80,6 +85,9 @@ final class KafkaFeed implements LogFeed {
     private final Map<TopicPartition, Long> bases = new HashMap<>();
     private final Thread poller;
     private Iterator<Item> history;
+    /** The chunk being delivered, and where in it. */
+    private Chunk current;
+    private int index;
     private volatile Runnable hook = () -> { };
     private volatile boolean closed;
 
@@ -220,11 +228,17 @@ final class KafkaFeed implements LogFeed {
             }
             history = null;
         }
-        Item item = queue.poll();
-        if (item == null) {
-            return null;
+        if (current == null || index == current.items().size()) {
+            if (current != null) {
+                budget.release(current.bytes());
+            }
+            current = queue.poll();
+            index = 0;
+            if (current == null) {
+                return null;
+            }
         }
-        budget.release(charge(item));
+        Item item = current.items().get(index++);
         next.put(item.base(), item.offset() + 1);
         return event(item);
     }
@@ -253,32 +267,47 @@ final class KafkaFeed implements LogFeed {
         this.hook = h == null ? () -> { } : h;
     }
 
-    private static int charge(Item item) {
-        return Math.min(QUEUE_BYTES, item.value().length + 64);
-    }
 
     /** The poller thread: reads, filters, queues, and tells the session. */
     private void poll() {
         long lastDiscovery = System.nanoTime();
         EventWire.Fields fields = new EventWire.Fields();
+        // consecutive records mostly share their key and partition: decode and look up once
+        byte[] lastKey = null;
+        String lastTopic = null;
+        String lastKafkaTopic = null;
+        int lastPartition = -1;
+        boolean lastWanted = false;
+        long lastBase = 0;
         try {
             while (!closed) {
                 if (System.nanoTime() - lastDiscovery > DISCOVERY_NANOS) {
                     lastDiscovery = System.nanoTime();
                     discover();
                 }
-                boolean added = false;
                 if (consumer.assignment().isEmpty()) {
                     // nothing to read until a data topic appears: look again soon
                     java.util.concurrent.locks.LockSupport.parkNanos(DISCOVERY_NANOS / 5);
                     continue;
                 }
+                List<Item> items = new ArrayList<>();
+                int bytes = 0;
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.key() == null || r.value() == null) {
                         continue;
                     }
-                    String topic = new String(r.key(), StandardCharsets.UTF_8);
-                    if (!filter.test(topic) || !log.router().isHome(r.topic(), topic)) {
+                    if (r.partition() != lastPartition || !r.topic().equals(lastKafkaTopic)) {
+                        lastKafkaTopic = r.topic();
+                        lastPartition = r.partition();
+                        lastBase = bases.get(new TopicPartition(r.topic(), r.partition()));
+                        lastKey = null;
+                    }
+                    if (!java.util.Arrays.equals(r.key(), lastKey)) {
+                        lastKey = r.key();
+                        lastTopic = new String(r.key(), StandardCharsets.UTF_8);
+                        lastWanted = filter.test(lastTopic) && log.router().isHome(r.topic(), lastTopic);
+                    }
+                    if (!lastWanted) {
                         continue;
                     }
                     if (sinceNanos >= 0 && r.timestamp() <= Math.floorDiv(sinceNanos, 1_000_000L)
@@ -286,23 +315,20 @@ final class KafkaFeed implements LogFeed {
                             && fields.receiveTimeNanos < sinceNanos) {
                         continue; // same millisecond, earlier nanosecond
                     }
-                    Long base = bases.get(new TopicPartition(r.topic(), r.partition()));
-                    Item item = new Item(base, r.offset(), topic, r.timestamp(), r.value());
-                    while (!budget.tryAcquire(charge(item), 100, TimeUnit.MILLISECONDS)) {
-                        if (closed) {
-                            return;
-                        }
-                        if (added) {
-                            hook.run();
-                            added = false;
-                        }
+                    items.add(new Item(lastBase, r.offset(), lastTopic, r.timestamp(), r.value()));
+                    bytes += r.value().length + 64;
+                }
+                if (items.isEmpty()) {
+                    continue;
+                }
+                int charge = Math.min(QUEUE_BYTES, bytes);
+                while (!budget.tryAcquire(charge, 100, TimeUnit.MILLISECONDS)) {
+                    if (closed) {
+                        return;
                     }
-                    queue.add(item);
-                    added = true;
                 }
-                if (added) {
-                    hook.run();
-                }
+                queue.add(new Chunk(items, charge));
+                hook.run();
             }
         } catch (WakeupException | InterruptedException e) {
             // closed

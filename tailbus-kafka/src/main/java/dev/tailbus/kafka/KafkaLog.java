@@ -137,13 +137,18 @@ public final class KafkaLog implements BusLog {
         List<Future<RecordMetadata>> homes = new ArrayList<>(batch.size());
         List<Future<RecordMetadata>> copies = new ArrayList<>();
         try {
+            String lastTopic = null;
+            byte[] key = null;
             for (EventToAppend e : batch) {
                 List<String> names = router.kafkaTopicsFor(e.topic());
                 if (names.isEmpty()) {
                     homes.add(null);
                     continue;
                 }
-                byte[] key = e.topic().getBytes(StandardCharsets.UTF_8);
+                if (!e.topic().equals(lastTopic)) {
+                    lastTopic = e.topic();
+                    key = lastTopic.getBytes(StandardCharsets.UTF_8);
+                }
                 long ms = Math.floorDiv(e.receiveTimeNanos(), 1_000_000L);
                 for (int i = 0; i < names.size(); i++) {
                     ensureTopic(names.get(i));
@@ -167,8 +172,8 @@ public final class KafkaLog implements BusLog {
             }
             RecordMetadata md = await(f);
             long position = Positions.of(base(new TopicPartition(md.topic(), md.partition())), md.offset());
-            out.add(new AppendedEvent(position, e.topic(), e.receiveTimeNanos(),
-                    EventWire.withPosition(e.event(), position), true));
+            // the bytes as Kafka keeps them: subscriptions on Kafka read their feeds, not these
+            out.add(new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), e.event(), true));
         }
         for (LongConsumer l : listeners) {
             l.accept(0);

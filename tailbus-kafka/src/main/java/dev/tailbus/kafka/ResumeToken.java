@@ -32,7 +32,8 @@ final class ResumeToken {
         int at = 0;
         out[at++] = VERSION;
         at = varint(out, at, next.size());
-        for (Map.Entry<Long, Long> e : new TreeMap<>(next).entrySet()) {
+        Map<Long, Long> sorted = next instanceof java.util.SortedMap<Long, Long> ? next : new TreeMap<>(next);
+        for (Map.Entry<Long, Long> e : sorted.entrySet()) {
             at = varint(out, at, Positions.entry(e.getKey(), e.getValue()));
         }
         return java.util.Arrays.copyOf(out, at);
