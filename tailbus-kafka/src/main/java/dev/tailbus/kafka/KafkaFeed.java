@@ -292,7 +292,18 @@ final class KafkaFeed implements LogFeed {
                 }
                 List<Item> items = new ArrayList<>();
                 int bytes = 0;
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> polled;
+                try {
+                    polled = consumer.poll(Duration.ofMillis(200));
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    // the cluster is away or in trouble: the subscriber waits, the feed tries again
+                    LOG.log(System.Logger.Level.DEBUG, "subscription feed waits: " + KafkaLogException.reason(e));
+                    java.util.concurrent.locks.LockSupport.parkNanos(DISCOVERY_NANOS / 2);
+                    continue;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
                     if (r.key() == null || r.value() == null) {
                         continue;
                     }
@@ -343,12 +354,18 @@ final class KafkaFeed implements LogFeed {
 
     /** Adds data topics and partitions that appeared since, read from their beginning. */
     private void discover() {
-        Map<String, List<PartitionInfo>> topics;
         try {
-            topics = consumer.listTopics(Duration.ofSeconds(5));
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            return; // the cluster is away; reading resumes when it is back
+            discoverNow();
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the cluster is away; the next look, a second later, tries again
+            LOG.log(System.Logger.Level.DEBUG, "cannot look for new topics: " + KafkaLogException.reason(e));
         }
+    }
+
+    private void discoverNow() {
+        Map<String, List<PartitionInfo>> topics = consumer.listTopics(Duration.ofSeconds(5));
         Set<TopicPartition> added = new HashSet<>();
         for (Map.Entry<String, List<PartitionInfo>> t : topics.entrySet()) {
             if (!log.router().mayHold(t.getKey(), filter)) {
