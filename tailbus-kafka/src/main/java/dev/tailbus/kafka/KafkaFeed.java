@@ -121,6 +121,13 @@ final class KafkaFeed implements LogFeed {
             }
         } else if (start.historyDepth() > 0) {
             History h = history(log, filter, start.historyDepth());
+            for (Item item : h.items()) {
+                // a topic made between the listing and the history: read live after its history too
+                TopicPartition tp = log.partitionOf(item.base());
+                if (bases.putIfAbsent(tp, item.base()) == null) {
+                    partitions.add(tp);
+                }
+            }
             for (TopicPartition tp : partitions) {
                 from.put(tp, h.ends().getOrDefault(tp, 0L));
             }

@@ -94,6 +94,9 @@ final class PositionCodes implements AutoCloseable {
                             + timeout.toSeconds() + " s");
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (r.key() == null) {
+                        continue; // not written by tailbus
+                    }
                     String name = new String(r.key(), StandardCharsets.UTF_8);
                     if (!codes.containsKey(name)) {
                         long code = r.offset() + 1;
