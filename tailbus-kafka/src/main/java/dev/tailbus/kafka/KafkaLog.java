@@ -220,6 +220,12 @@ public final class KafkaLog implements BusLog {
         }
     }
 
+    /** True: an append waits for Kafka's acknowledgement. */
+    @Override
+    public boolean appendsRemotely() {
+        return true;
+    }
+
     /** Always 0: positions on Kafka have no order across partitions; resume tokens say where to go on. */
     @Override
     public long lastPosition() {

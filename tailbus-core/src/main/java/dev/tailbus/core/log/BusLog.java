@@ -49,7 +49,16 @@ public interface BusLog extends Closeable {
     /** Per stored topic: counts, bytes, first and last position and time, sorted by topic. */
     List<TopicStats> topics();
 
-    // ---- For a log without one order of positions (a cluster of partitions): resume tokens ----
+    // ---- For a log on a cluster (no single order of positions, appends over the network) ----
+
+    /**
+     * Whether an append waits for a network round trip (a cluster's acknowledgement): then the
+     * server appends on its worker pool and keeps receiving meanwhile, instead of appending on
+     * the receiving thread, which suits a local log. False, the default.
+     */
+    default boolean appendsRemotely() {
+        return false;
+    }
 
     /**
      * A subscription's own feed, for a log whose events have no single order of positions: the
