@@ -4,6 +4,8 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.FlushPolicy;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.core.log.StorePattern;
+import dev.tailbus.metrics.MetricsEndpoint;
+import dev.tailbus.metrics.ProtobusMetrics;
 import dev.tailbus.protobus.server.ListenAddress;
 import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ProtobusServer;
@@ -111,6 +113,11 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String maxEventSize;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (:PORT: every interface; "
+                    + "default: off).")
+    String metricsAddress;
+
     @Override
     public Integer call() throws Exception {
         configureLogging(logLevel);
@@ -132,6 +139,9 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             store.retainBytes(parseSize("--retain-size", retainSize));
         }
         store.flush(FlushPolicy.parse(flush));
+        ProtobusMetrics metrics = ProtobusMetrics.at(metricsAddress == null ? null
+                : MetricsEndpoint.parseAddress(metricsAddress));
+        store.observer(metrics.logObserver());
         long maxEvent = parseSize("--max-event-size", maxEventSize);
         if (maxEvent > ProtobusServerConfig.MAX_EVENT_BYTES_LIMIT) {
             throw new ProtobusException(Kind.BAD_INPUT, "--max-event-size must be at most 1G, got " + maxEventSize);
@@ -143,16 +153,24 @@ public final class ProtobusServerCommand implements Callable<Integer> {
 
         CountDownLatch stop = new CountDownLatch(1);
         SignalTrap.onTermination(stop::countDown);
-        ProtobusServer server = busLog == null
-                ? ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config)
-                : ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config, busLog);
         Logger log = Logger.getLogger("dev.tailbus.protobus");
-        String host = listen.host() == null ? "" : listen.host();
-        log.info("listening on " + host + ":" + server.port() + ", " + (busLog == null
-                ? "store root " + storeRoot.toAbsolutePath().normalize() : busLog.describe()));
-        stop.await();
-        log.info("shutting down");
-        server.close();
+        try (MetricsEndpoint scrapes = metrics.serve()) {
+            // on Kafka, the endpoint serves the JVM's figures; the server's are hooked into a log of files
+            ProtobusServer server = busLog == null
+                    ? metrics.start(NettyServerBuilder.forAddress(listen.socketAddress()), config)
+                    : ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config, busLog);
+            String host = listen.host() == null ? "" : listen.host();
+            log.info("listening on " + host + ":" + server.port() + ", " + (busLog == null
+                    ? "store root " + storeRoot.toAbsolutePath().normalize() : busLog.describe()));
+            if (scrapes != null) {
+                log.info("metrics on " + scrapes.describe());
+            }
+            SystemdNotify.ready();
+            stop.await();
+            SystemdNotify.stopping();
+            log.info("shutting down");
+            server.close();
+        }
         log.info("stopped; store closed");
         return 0;
     }
