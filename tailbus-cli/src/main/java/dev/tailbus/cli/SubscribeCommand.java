@@ -3,6 +3,7 @@ package dev.tailbus.cli;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.TopicPatterns;
 import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.client.BusJson;
 import dev.tailbus.protobus.client.BusSubscriber;
 import dev.tailbus.protobus.server.ListenAddress;
 import dev.tailbus.protobus.server.ProtobusException;
@@ -191,13 +192,14 @@ public final class SubscribeCommand implements Callable<Integer> {
             out.write('\n');
         } else {
             line.setLength(0);
-            BusJson.event(line, e);
+            String json = BusJson.event(e);
             if (resumeToken != null) {
                 // protobus-server on Kafka: what --resume takes to continue after this event
-                line.setLength(line.length() - 1);
-                line.append(",\"resume_token\":\"")
+                line.append(json, 0, json.length() - 1).append(",\"resume_token\":\"")
                         .append(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(resumeToken))
                         .append("\"}");
+            } else {
+                line.append(json);
             }
             line.append('\n');
             out.write(line.toString().getBytes(StandardCharsets.UTF_8));
