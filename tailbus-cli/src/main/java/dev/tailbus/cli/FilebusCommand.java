@@ -103,6 +103,7 @@ public final class FilebusCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             BusConfig config = filebus.config(spec.commandLine(), blockingRead ? Chunking.FULL_BLOCKS : null);
+            Producer.enlargeStdinPipe();
             Producer.run(config, new FileInputStream(FileDescriptor.in));
             return 0;
         }
@@ -121,6 +122,7 @@ public final class FilebusCommand implements Runnable {
         public Integer call() throws Exception {
             BusConfig config = filebus.config(spec.commandLine(), null);
             Consumer.exitWhenStdoutCloses();
+            Consumer.enlargeStdoutPipe();
             try (FileOutputStream stdout = new FileOutputStream(FileDescriptor.out)) {
                 return Consumer.run(config, stdout.getChannel());
             }

@@ -199,8 +199,10 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     throw e;
                 }
                 var scrape = metrics.scrapeHandler();
-                if (scrape.isPresent()) {
-                    face.serve("/metrics", scrape.get()); // the same figures on the HTTP port too
+                // the same figures on the HTTP port too, when it is open to the same hosts
+                if (scrape.isPresent() && java.util.Objects.equals(
+                        MetricsEndpoint.parseAddress(metricsAddress).host(), http.host())) {
+                    face.serve("/metrics", scrape.get());
                 }
                 String httpHost = http.host() == null ? "" : http.host();
                 log.info("HTTP API and console on " + httpHost + ":" + face.port());

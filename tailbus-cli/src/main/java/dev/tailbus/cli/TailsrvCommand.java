@@ -66,6 +66,12 @@ public final class TailsrvCommand implements Callable<Integer> {
             description = "Most bytes a header line may take, newline included (default: ${DEFAULT-VALUE}).")
     private int headerLimit;
 
+    @Option(names = "--keepalive", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Silence after which TCP keepalive probes check that a client's peer is still there;"
+                    + " a client that shut its side and whose connection has gone is released within about twice"
+                    + " this, even on a quiet file (whole seconds, at least 1s; default: ${DEFAULT-VALUE}).")
+    private String keepalive;
+
     @Option(names = {"-v", "--verbose"}, description = "Log every client's connect and disconnect (same as --log-level debug).")
     private boolean verbose;
 
@@ -132,7 +138,8 @@ public final class TailsrvCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw usage("--bind: unknown address '" + bind + "'");
         }
-        return new TailsrvConfig(address, files, linger, Durations.parse("--header-timeout", headerTimeout), headerLimit);
+        return new TailsrvConfig(address, files, linger, Durations.parse("--header-timeout", headerTimeout), headerLimit,
+                Durations.parse("--keepalive", keepalive));
     }
 
     private CommandLine.ParameterException usage(String message) {

@@ -1,14 +1,15 @@
 package dev.tailbus.filebus;
 
 import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.fs.Closeables;
 import dev.tailbus.core.fs.LockFile;
+import dev.tailbus.core.fs.WholeFiles;
+import dev.tailbus.filebus.PhaseTimes.Phase;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Objects;
 
@@ -36,22 +37,26 @@ final class ChunkReader implements Closeable {
     private final BusPaths paths;
     private final LockFile lock;
     private final BusWatcher watcher;
-    private ByteBuffer buffer;
+    private final WholeFiles files;
+    private final WholeFiles.Name data;
     private Identity delivered;
+    private boolean taken;
 
-    private ChunkReader(BusPaths paths, LockFile lock, BusWatcher watcher, int blockSize) {
+    private ChunkReader(BusPaths paths, LockFile lock, BusWatcher watcher, WholeFiles files) {
         this.paths = paths;
         this.lock = lock;
         this.watcher = watcher;
-        this.buffer = ByteBuffer.allocateDirect(Math.max(blockSize, 4096) + 1);
+        this.files = files;
+        this.data = files.name(paths.data());
     }
 
     static ChunkReader open(BusConfig config) {
         BusPaths paths = config.paths();
         Buses.createFolder(paths);
         LockFile lock = Buses.openLock(paths);
-        BusWatcher watcher = BusWatcher.open(paths, config.fileMonitoring(), config.sleepInterval());
-        return new ChunkReader(paths, lock, watcher, config.blockSize());
+        BusWatcher watcher = BusWatcher.open(config, BusWatcher.Awaited.APPEARS);
+        // One byte of room past a full block, so that the read which reports the end fits.
+        return new ChunkReader(paths, lock, watcher, WholeFiles.open(Math.max(config.blockSize(), 4096) + 1));
     }
 
     BusWatcher watcher() {
@@ -98,66 +103,57 @@ final class ChunkReader implements Closeable {
      * chunk's size: 0 is the end-of-stream marker.
      */
     int take(Sink sink) throws IOException {
+        long t = PhaseTimes.start();
         while (true) {
-            if (Files.exists(paths.data())) {
-                lock.lock();
+            if (files.exists(data)) {
+                t = PhaseTimes.end(taken ? Phase.BUS_EMPTY : Phase.FIRST_CHUNK, t);
+                // Woken by the producer's rename, which it follows with its unlock at once.
+                lock.lock(watcher.spinNanos());
+                t = PhaseTimes.end(Phase.READ_LOCK, t);
                 try {
                     ByteBuffer chunk = readData();
+                    t = PhaseTimes.end(Phase.READ, t);
                     if (chunk != null) {
                         int size = chunk.remaining();
                         sink.accept(chunk);
-                        try {
-                            Files.delete(paths.data());
-                        } catch (NoSuchFileException e) {
-                            // Taken by a consumer that does not lock; it was ours to deliver too.
-                        }
+                        t = PhaseTimes.end(Phase.STDOUT, t);
+                        // false: taken by a consumer that does not lock; it was ours to deliver too.
+                        delete();
+                        t = PhaseTimes.end(Phase.UNLINK, t);
+                        taken = true;
                         return size;
                     }
                 } finally {
+                    t = PhaseTimes.start();
                     lock.unlock();
+                    PhaseTimes.end(Phase.READ_UNLOCK, t);
                 }
             }
             watcher.await();
         }
     }
 
-    /** Reads F whole, or returns null if it does not exist. */
+    private void delete() throws IOException {
+        try {
+            files.delete(data);
+        } catch (IOException e) {
+            throw new FilebusException(Kind.IO, paths.data(), "cannot delete " + paths.data() + ": " + Buses.reason(e), e);
+        }
+    }
+
+    /** Reads F whole, to its end (a chunk file is replaced, never appended to), or returns null if it does not exist. */
     private ByteBuffer readData() throws IOException {
-        try (FileChannel channel = FileChannel.open(paths.data(), StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size > Integer.MAX_VALUE - 8) {
-                throw new FilebusException(Kind.UNAVAILABLE, paths.data(), paths.data() + " holds a chunk of " + size
-                        + " bytes, more than one read can take");
-            }
-            // One byte of room past the size seen, so that the read which reports the end fits.
-            if (buffer.capacity() <= size) {
-                buffer = ByteBuffer.allocateDirect((int) Math.max(size + 1, buffer.capacity() * 2L));
-            }
-            buffer.clear();
-            // Read to the end, not to the size seen: a chunk file is replaced, never appended to,
-            // so its end is the end of this chunk.
-            while (channel.read(buffer) >= 0) {
-                if (!buffer.hasRemaining()) {
-                    ByteBuffer bigger = ByteBuffer.allocateDirect(buffer.capacity() * 2);
-                    bigger.put(buffer.flip());
-                    buffer = bigger;
-                }
-            }
-            buffer.flip();
-            return buffer;
-        } catch (NoSuchFileException e) {
-            return null;
+        try {
+            return files.read(data);
         } catch (IOException e) {
             throw new FilebusException(Kind.IO, paths.data(), "cannot read " + paths.data() + ": " + Buses.reason(e), e);
+        } catch (IllegalStateException e) {
+            throw new FilebusException(Kind.UNAVAILABLE, paths.data(), paths.data() + " holds a chunk too large to read whole");
         }
     }
 
     @Override
     public void close() throws IOException {
-        try {
-            watcher.close();
-        } finally {
-            lock.close();
-        }
+        Closeables.closeAll(watcher, files, lock);
     }
 }

@@ -1,14 +1,13 @@
 package dev.tailbus.filebus;
 
 import dev.tailbus.core.TailbusException.Kind;
-import dev.tailbus.core.fs.Durable;
+import dev.tailbus.core.fs.Closeables;
 import dev.tailbus.core.fs.LockFile;
+import dev.tailbus.core.fs.WholeFiles;
+import dev.tailbus.filebus.PhaseTimes.Phase;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The producing side's file I/O: puts one chunk on the bus by writing {@code F.__new__} whole and
@@ -26,12 +25,18 @@ final class ChunkWriter implements Closeable {
     private final BusPaths paths;
     private final LockFile lock;
     private final BusWatcher watcher;
+    private final WholeFiles files;
+    private final WholeFiles.Name data;
+    private final WholeFiles.Name staging;
 
-    private ChunkWriter(BusConfig config, LockFile lock, BusWatcher watcher) {
+    private ChunkWriter(BusConfig config, LockFile lock, BusWatcher watcher, WholeFiles files) {
         this.config = config;
         this.paths = config.paths();
         this.lock = lock;
         this.watcher = watcher;
+        this.files = files;
+        this.data = files.name(paths.data());
+        this.staging = files.name(paths.staging());
     }
 
     /** Prepares to write onto the bus: creates its folder if missing, opens its lock file. */
@@ -40,9 +45,9 @@ final class ChunkWriter implements Closeable {
         Buses.createFolder(paths);
         LockFile lock = Buses.openLock(paths);
         BusWatcher watcher = config.lossless()
-                ? BusWatcher.open(paths, config.fileMonitoring(), config.sleepInterval())
+                ? BusWatcher.open(config, BusWatcher.Awaited.GOES)
                 : null;
-        return new ChunkWriter(config, lock, watcher);
+        return new ChunkWriter(config, lock, watcher, WholeFiles.open(0));
     }
 
     /** Puts {@code chunk} on the bus; in lossless mode waits until the previous one is taken. */
@@ -56,16 +61,22 @@ final class ChunkWriter implements Closeable {
             }
             return;
         }
+        long t = PhaseTimes.start();
         while (true) {
-            if (Files.notExists(paths.data())) {
-                lock.lock();
+            if (!files.exists(data)) {
+                t = PhaseTimes.end(Phase.BUS_FULL, t);
+                // Woken by the consumer's unlink, which it follows with its unlock at once.
+                lock.lock(watcher.spinNanos());
+                t = PhaseTimes.end(Phase.WRITE_LOCK, t);
                 try {
-                    if (Files.notExists(paths.data())) {
+                    if (!files.exists(data)) {
                         stage(chunk);
                         return;
                     }
                 } finally {
+                    t = PhaseTimes.start();
                     lock.unlock();
+                    t = PhaseTimes.end(Phase.WRITE_UNLOCK, t);
                 }
             }
             watcher.await();
@@ -73,32 +84,25 @@ final class ChunkWriter implements Closeable {
     }
 
     private void stage(ByteBuffer chunk) throws IOException {
-        try (FileChannel channel = FileChannel.open(paths.staging(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer bytes = chunk.duplicate();
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
+        long t = PhaseTimes.start();
+        try {
+            files.write(staging, chunk);
         } catch (IOException e) {
             throw new FilebusException(Kind.IO, paths.staging(), "cannot write " + paths.staging() + ": " + Buses.reason(e), e);
         }
+        t = PhaseTimes.end(Phase.STAGE, t);
         try {
-            Durable.move(paths.staging(), paths.data());
+            files.rename(staging, data);
         } catch (IOException e) {
             throw new FilebusException(Kind.IO, paths.data(), "cannot rename " + paths.staging() + " onto " + paths.data()
                     + ": " + Buses.reason(e), e);
         }
+        PhaseTimes.end(Phase.RENAME, t);
         Log.debug(() -> "wrote a chunk of " + chunk.remaining() + " bytes");
     }
 
     @Override
     public void close() throws IOException {
-        try {
-            if (watcher != null) {
-                watcher.close();
-            }
-        } finally {
-            lock.close();
-        }
+        Closeables.closeAll(watcher, files, lock);
     }
 }

@@ -1,6 +1,7 @@
 package dev.tailbus.filebus;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
@@ -8,8 +9,9 @@ import java.nio.ByteBuffer;
  * block size; cut when full, when input pauses (bytes: all pending; lines: up to the last
  * newline; full blocks: never), and at the end (everything left).
  *
- * <p>Pure logic, no I/O of its own: a chunk handed to the sink is only valid during the call.
- * Called from one thread.
+ * <p>Pure logic, no I/O of its own: a chunk handed to the sink is only valid during the call. The
+ * pending bytes live in native memory, so that a chunk reaches the file system without another
+ * copy. Called from one thread.
  */
 final class Chunker {
     /** Takes each chunk as it is cut. */
@@ -21,11 +23,13 @@ final class Chunker {
     private final Chunking chunking;
     private final Sink sink;
     private final ByteBuffer pending;
+    private final MemorySegment pendingMemory;
 
     Chunker(int blockSize, Chunking chunking, Sink sink) {
         this.chunking = chunking;
         this.sink = sink;
-        this.pending = ByteBuffer.allocate(blockSize);
+        this.pending = ByteBuffer.allocateDirect(blockSize);
+        this.pendingMemory = MemorySegment.ofBuffer(pending);
     }
 
     /** Whether a pause in the input could cut a chunk now. */
@@ -35,11 +39,17 @@ final class Chunker {
 
     /** Adds input, cutting every chunk that fills up. */
     void append(byte[] piece, int offset, int length) throws IOException {
-        int end = offset + length;
-        while (offset < end) {
-            int n = Math.min(pending.remaining(), end - offset);
-            pending.put(piece, offset, n);
-            offset += n;
+        append(ByteBuffer.wrap(piece, offset, length));
+    }
+
+    /** Adds the bytes from {@code piece}'s position to its limit, cutting every chunk that fills up. */
+    void append(ByteBuffer piece) throws IOException {
+        ByteBuffer rest = piece.duplicate();
+        while (rest.hasRemaining()) {
+            int n = Math.min(pending.remaining(), rest.remaining());
+            pending.put(pending.position(), rest, rest.position(), n);
+            pending.position(pending.position() + n);
+            rest.position(rest.position() + n);
             if (!pending.hasRemaining()) {
                 cut(true);
             }
@@ -77,9 +87,11 @@ final class Chunker {
                 return;
             }
         }
-        sink.accept(ByteBuffer.wrap(pending.array(), 0, length));
+        sink.accept(pending.duplicate().position(0).limit(length));
         int rest = pending.position() - length;
-        System.arraycopy(pending.array(), length, pending.array(), 0, rest);
-        pending.position(rest);
+        if (rest > 0) {
+            MemorySegment.copy(pendingMemory, length, pendingMemory, 0, rest);
+        }
+        pending.clear().position(rest);
     }
 }

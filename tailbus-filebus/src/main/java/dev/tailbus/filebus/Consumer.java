@@ -2,9 +2,11 @@ package dev.tailbus.filebus;
 
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.fs.Hangup;
+import dev.tailbus.core.fs.Pipes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The consumer: writes each chunk it gets from the bus to its output. Lossy, it delivers the
@@ -14,6 +16,8 @@ import java.nio.channels.WritableByteChannel;
 public final class Consumer {
     /** Exit status when the output closed, as a shell reports a process killed by SIGPIPE. */
     public static final int OUTPUT_CLOSED = 128 + 13;
+    /** The pipe buffer asked for on standard output: the largest a user gets by default. */
+    static final int PIPE_BUFFER = 1024 * 1024;
 
     private Consumer() {
     }
@@ -25,22 +29,50 @@ public final class Consumer {
         }
     }
 
+    /** The watch that {@link #exitWhenStdoutCloses} started; {@link #run} ends it when it returns. */
+    private static final AtomicReference<Hangup> STDOUT_WATCH = new AtomicReference<>();
+
     /**
      * Ends the process with {@link #OUTPUT_CLOSED} as soon as the reader of standard output goes
      * away, even while no chunk comes to write: {@code consumer | head -c 10} then ends when head
      * does. A chunk being taken when that happens stays on the bus (lossless mode deletes a chunk
-     * only after writing it).
+     * only after writing it). The watch ends when {@link #run} returns, so that the reader sees
+     * end of file as soon as the output is closed, and the JVM exits without waiting for it.
      */
-    public static void exitWhenStdoutCloses() {
+    public static void exitWhenStdoutCloses() throws IOException {
+        Hangup watch = Hangup.of(1);
+        Hangup previous = STDOUT_WATCH.getAndSet(watch);
+        if (previous != null) {
+            previous.close();
+        }
         Thread.ofPlatform().daemon().name("filebus-stdout-watch").start(() -> {
-            if (Hangup.await(1)) {
+            if (watch.await()) {
                 Runtime.getRuntime().halt(OUTPUT_CLOSED);
             }
         });
     }
 
+    /**
+     * Gives standard output, if it is a pipe, a 1 MiB buffer (or as much as the system allows),
+     * so that a chunk does not wait for the reader to have taken the previous one.
+     */
+    public static void enlargeStdoutPipe() {
+        Pipes.grow(1, PIPE_BUFFER);
+    }
+
     /** Runs until end of stream (returns 0) or until the output closes (returns 141). */
     public static int run(BusConfig config, WritableByteChannel output) throws IOException {
+        try {
+            return consume(config, output);
+        } finally {
+            Hangup watch = STDOUT_WATCH.getAndSet(null);
+            if (watch != null) {
+                watch.close();
+            }
+        }
+    }
+
+    private static int consume(BusConfig config, WritableByteChannel output) throws IOException {
         try (ChunkReader reader = ChunkReader.open(config)) {
             Log.info(() -> "consuming from " + config.paths().data() + (config.lossless() ? " (lossless)" : " (lossy)"));
             if (config.lossless()) {

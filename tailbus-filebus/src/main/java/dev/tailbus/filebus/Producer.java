@@ -1,8 +1,13 @@
 package dev.tailbus.filebus;
 
+import dev.tailbus.core.fs.Pipes;
+import dev.tailbus.filebus.PhaseTimes.Phase;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -15,16 +20,29 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Design note: a pump thread reads the input while the calling thread writes chunks, so the
  * next chunk is read while the bus waits for a consumer to take the previous one. The queue
- * between them is bounded, which carries the back-pressure through to the input.
+ * between them is bounded, which carries the back-pressure through to the input. The input is
+ * read into a few native buffers that go round between the two threads (a file descriptor's
+ * input through its channel, without a copy through the heap).
  */
 public final class Producer {
-    private static final byte[] END = new byte[0];
+    private static final Object END = new Object();
     private static final int QUEUE_DEPTH = 8;
+    /** Input is read in pieces of this size (or the block size, up to {@link #MAX_PIECE}). */
+    private static final int MIN_PIECE = 64 * 1024;
+    private static final int MAX_PIECE = 1024 * 1024;
 
     private final BusConfig config;
 
     private Producer(BusConfig config) {
         this.config = config;
+    }
+
+    /**
+     * Gives standard input, if it is a pipe, a 1 MiB buffer (or as much as the system allows),
+     * so that the program feeding the producer can run ahead of it.
+     */
+    public static void enlargeStdinPipe() {
+        Pipes.grow(0, Consumer.PIPE_BUFFER);
     }
 
     /** Puts all of {@code input} on the bus described by {@code config}; returns at end of input. */
@@ -38,11 +56,21 @@ public final class Producer {
     private void pump(InputStream input, ChunkWriter writer) throws IOException {
         Chunker chunker = new Chunker(config.blockSize(), config.chunking(), writer::write);
         BlockingQueue<Object> pieces = new ArrayBlockingQueue<>(QUEUE_DEPTH);
-        Thread reader = Thread.ofPlatform().daemon().name("filebus-input").start(() -> readInput(input, pieces));
+        // One more buffer than the queue holds, and one for the piece being cut: the pump never
+        // waits for a free buffer while the queue has room.
+        BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(QUEUE_DEPTH + 2);
+        int pieceSize = Math.clamp(config.blockSize(), MIN_PIECE, MAX_PIECE);
+        for (int i = 0; i < QUEUE_DEPTH + 2; i++) {
+            free.add(ByteBuffer.allocateDirect(pieceSize));
+        }
+        ReadableByteChannel channel = input instanceof FileInputStream file ? file.getChannel() : Channels.newChannel(input);
+        Thread reader = Thread.ofPlatform().daemon().name("filebus-input").start(() -> readInput(channel, pieces, free));
         long idleNanos = config.sleepInterval().toNanos();
         try {
             while (true) {
+                long t = PhaseTimes.start();
                 Object piece = chunker.waitsForPause() ? pieces.poll(idleNanos, TimeUnit.NANOSECONDS) : pieces.take();
+                PhaseTimes.end(Phase.INPUT_WAIT, t);
                 if (piece == null) {
                     chunker.pause();
                 } else if (piece instanceof IOException failure) {
@@ -54,8 +82,9 @@ public final class Producer {
                     }
                     return;
                 } else {
-                    byte[] bytes = (byte[]) piece;
-                    chunker.append(bytes, 0, bytes.length);
+                    ByteBuffer bytes = (ByteBuffer) piece;
+                    chunker.append(bytes);
+                    free.add(bytes.clear());
                 }
             }
         } catch (InterruptedException e) {
@@ -66,19 +95,22 @@ public final class Producer {
         }
     }
 
-    private void readInput(InputStream input, BlockingQueue<Object> pieces) {
+    private void readInput(ReadableByteChannel input, BlockingQueue<Object> pieces, BlockingQueue<ByteBuffer> free) {
         try {
-            byte[] buffer = new byte[Math.max(config.blockSize(), 64 * 1024)];
             while (true) {
+                ByteBuffer buffer = free.take();
+                long t = PhaseTimes.start();
                 int n = input.read(buffer);
+                t = PhaseTimes.end(Phase.STDIN_READ, t);
                 if (n < 0) {
                     pieces.put(END);
                     return;
                 }
                 if (n > 0) {
-                    byte[] piece = new byte[n];
-                    System.arraycopy(buffer, 0, piece, 0, n);
-                    pieces.put(piece);
+                    pieces.put(buffer.flip());
+                    PhaseTimes.end(Phase.QUEUE_FULL, t);
+                } else {
+                    free.add(buffer);
                 }
             }
         } catch (IOException e) {

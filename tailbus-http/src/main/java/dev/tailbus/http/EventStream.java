@@ -42,11 +42,13 @@ final class EventStream {
 
     private final BusBridge bus;
     private final Duration heartbeat;
+    private final int capacity;
     private final Set<BusSubscriber> open = ConcurrentHashMap.newKeySet();
 
-    EventStream(BusBridge bus, Duration heartbeat) {
+    EventStream(BusBridge bus, Duration heartbeat, int capacity) {
         this.bus = bus;
         this.heartbeat = heartbeat;
+        this.capacity = capacity;
     }
 
     void serve(HttpExchange exchange, Query query) throws IOException {
@@ -59,7 +61,8 @@ final class EventStream {
                 throw HttpProblem.badRequest(e.getMessage());
             }
         }
-        BusSubscriber.Builder builder = bus.subscriber(FaceRouter.authorization(exchange)).topics(patterns);
+        BusSubscriber.Builder builder = bus.subscriber(FaceRouter.authorization(exchange)).topics(patterns)
+                .capacity(capacity);
         String lastEventId = exchange.getRequestHeaders().getFirst("Last-Event-ID");
         long history = query.number("history");
         long after = query.number("after");
@@ -109,30 +112,29 @@ final class EventStream {
                 1 << 16)) {
             out.write("retry: 1000\n: subscribed\n\n");
             out.flush();
-            while (true) {
-                BusEvent e = subscriber.poll(heartbeat);
-                if (e == null) {
-                    if (subscriber.isEnded()) {
-                        return;
+            try {
+                while (true) {
+                    BusEvent e = subscriber.poll(heartbeat);
+                    if (e == null) {
+                        if (subscriber.isEnded()) {
+                            return;
+                        }
+                        out.write(": heartbeat\n\n");
+                        out.flush();
+                        continue;
                     }
-                    out.write(": heartbeat\n\n");
+                    int written = 0;
+                    do {
+                        write(out, e);
+                        written++;
+                    } while (written < FLUSH_EVERY && (e = subscriber.poll(Duration.ZERO)) != null);
                     out.flush();
-                    continue;
                 }
-                int written = 0;
-                do {
-                    write(out, e);
-                    written++;
-                } while (written < FLUSH_EVERY && (e = subscriber.poll(Duration.ZERO)) != null);
-                out.flush();
-            }
-        } catch (TailbusException e) {
-            // the subscription failed after it started: tell the client, which may reconnect
-            try (Writer out = new OutputStreamWriter(exchange.getResponseBody(), StandardCharsets.UTF_8)) {
+            } catch (TailbusException e) {
+                // the subscription failed after it started: tell the client (still open), which may reconnect
                 out.write("event: error\ndata: " + BusJson.write(w -> w.beginObject().name("error")
                         .value(e.getMessage()).endObject()) + "\n\n");
-            } catch (IOException gone) {
-                // the client is gone too
+                out.flush();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -68,8 +68,8 @@ final class FaceRouter implements HttpHandler {
                 throw e; // the client went away: nothing to answer
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "HTTP " + exchange.getRequestMethod() + " "
-                        + exchange.getRequestURI().getRawPath() + " failed: " + e);
-                HttpAnswers.error(exchange, 500, "internal error: " + e.getMessage());
+                        + exchange.getRequestURI().getRawPath() + " failed", e);
+                HttpAnswers.error(exchange, 500, "internal error");
             }
         } catch (IOException e) {
             // the client closed the connection
@@ -83,13 +83,18 @@ final class FaceRouter implements HttpHandler {
         if (path == null) {
             throw new HttpProblem(404, "no such path");
         }
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            refuseCrossSite(exchange);
+        }
         Query query = Query.parse(uri.getRawQuery());
         if (path.equals(TOPICS) || path.equals(TOPICS + "/")) {
             allow(exchange, method, "GET");
             topics(exchange, query);
         } else if (path.startsWith(TOPICS + "/") && path.endsWith(EVENTS_SUFFIX)) {
             allow(exchange, method, "POST");
-            String topic = path.substring(TOPICS.length() + 1, path.length() - EVENTS_SUFFIX.length());
+            int from = TOPICS.length() + 1;
+            int to = path.length() - EVENTS_SUFFIX.length();
+            String topic = to > from ? path.substring(from, to) : ""; // /api/topics/events: no topic
             publish(exchange, query, topic);
         } else if (path.equals("/api/events")) {
             if (!method.equals("GET")) {
@@ -107,6 +112,23 @@ final class FaceRouter implements HttpHandler {
         } else {
             throw new HttpProblem(404, "no such path: " + path + " (the API is under /api: topics, "
                     + "topics/{topic}/events, events, server)");
+        }
+    }
+
+    /**
+     * A browser says where a request comes from: a page of another site may not publish here (a
+     * plain form can post any body to localhost). Clients that are not browsers send neither header.
+     */
+    private static void refuseCrossSite(HttpExchange exchange) {
+        String site = exchange.getRequestHeaders().getFirst("Sec-Fetch-Site");
+        if (site != null && site.equalsIgnoreCase("cross-site")) {
+            throw new HttpProblem(403, "a page of another site may not publish here");
+        }
+        String origin = exchange.getRequestHeaders().getFirst("Origin");
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (origin != null && (host == null || !(origin.equalsIgnoreCase("http://" + host)
+                || origin.equalsIgnoreCase("https://" + host)))) {
+            throw new HttpProblem(403, "a page of another origin (" + origin + ") may not publish here");
         }
     }
 

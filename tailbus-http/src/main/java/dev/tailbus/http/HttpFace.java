@@ -53,7 +53,7 @@ public final class HttpFace implements Closeable {
         }
         ConsoleFiles console = new ConsoleFiles();
         BusBridge bus = new BusBridge(config.busHost(), config.busPort());
-        EventStream events = new EventStream(bus, config.heartbeat());
+        EventStream events = new EventStream(bus, config.heartbeat(), config.streamCapacity());
         String http = (config.listen().host() == null ? "" : config.listen().host()) + ":" + server.getAddress().getPort();
         server.createContext("/", new FaceRouter(bus, events, console, config, http));
         ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tailbus-http-", 0).factory());

@@ -51,6 +51,17 @@ public record HttpFaceConfig(ListenAddress listen, String busHost, int busPort, 
         return new HttpFaceConfig(listen, busHost, busPort, maxEventBytes, every);
     }
 
+    /** What one slow event stream may hold of events not yet written to its client. */
+    static final long STREAM_BUDGET_BYTES = 64L << 20;
+
+    /**
+     * Events an event stream holds ahead of its client: as many of the largest events as fit in
+     * {@link #STREAM_BUDGET_BYTES}, at least 4 and at most 1,024.
+     */
+    int streamCapacity() {
+        return (int) Math.max(4, Math.min(1024, STREAM_BUDGET_BYTES / maxEventBytes));
+    }
+
     /** The largest request body: a JSON array of events may carry several events of the largest size. */
     long maxBodyBytes() {
         return Math.max(16L << 20, 2L * maxEventBytes + (1 << 20));

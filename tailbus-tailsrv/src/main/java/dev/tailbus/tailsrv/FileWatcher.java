@@ -32,7 +32,6 @@ final class FileWatcher implements Closeable {
     private final Queue<Inotify.Event> events = new ConcurrentLinkedQueue<>();
     /** Set this system property to true to use the watcher thread even where the link works. */
     static final String THREAD_PROPERTY = "tailbus.tailsrv.inotifyThread";
-    private static final String INOTIFY = "anon_inode:inotify";
 
     private final Thread thread;
     private volatile boolean closed;
@@ -50,13 +49,13 @@ final class FileWatcher implements Closeable {
      * {@code wake} after queueing each batch.
      */
     static FileWatcher open(java.util.OptionalInt selectorEpoll, Runnable wake) throws IOException {
-        SelectorLink.Opened<Inotify> opened = SelectorLink.opened(INOTIFY, Inotify::open);
+        Inotify inotify = Inotify.open();
         boolean linked = !Boolean.getBoolean(THREAD_PROPERTY)
-                && selectorEpoll.isPresent() && opened.descriptor().isPresent()
-                && SelectorLink.add(selectorEpoll.getAsInt(), opened.descriptor().getAsInt());
+                && selectorEpoll.isPresent()
+                && SelectorLink.add(selectorEpoll.getAsInt(), inotify.descriptor());
         LOG.log(System.Logger.Level.DEBUG, linked ? "file events wake the selector directly"
                 : "file events come through a watcher thread");
-        return new FileWatcher(opened.value(), wake, linked);
+        return new FileWatcher(inotify, wake, linked);
     }
 
     /** Whether file events reach the selector without a thread of their own. */

@@ -23,14 +23,15 @@ import java.util.stream.Stream;
  * thread (the conductor) instead of two (a watcher thread, then the conductor).
  *
  * <p>Design note: the JDK offers no way to select on a descriptor that is not a channel, nor
- * to learn a selector's epoll descriptor. Both descriptors are found as the ones that appeared
- * in {@code /proc/self/fd} while each was opened, and the selector's is checked to be an epoll
- * set holding exactly one eventfd (its wake-up). The JDK's epoll selector skips ready
+ * to learn a selector's epoll descriptor. The inotify descriptor is core's {@code Inotify}'s own
+ * ({@code descriptor()}); the selector's is found as the epoll descriptor that appeared in
+ * {@code /proc/self/fd} while it was opened, checked to be an epoll set holding exactly one
+ * eventfd (its wake-up). The JDK's epoll selector skips ready
  * descriptors it does not know, so an inotify event only makes {@code select} return; the
  * conductor then reads the events itself. When any of this cannot be established (another
  * selector provider, another system), {@link FileWatcher} falls back to its own thread.
  *
- * <p>Threading: {@link #opened} and {@link #add} are called once each, at start.
+ * <p>Threading: {@link #openSelector} and {@link #add} are called once each, at start.
  */
 final class SelectorLink {
     private static final String EPOLL = "anon_inode:[eventpoll]";
@@ -55,7 +56,7 @@ final class SelectorLink {
         }
     }
 
-    /** What was opened, and the one new descriptor of the wanted kind, if exactly one appeared. */
+    /** The selector opened, and its epoll descriptor if it could be told for certain. */
     record Opened<T>(T value, OptionalInt descriptor) {
     }
 
@@ -72,13 +73,6 @@ final class SelectorLink {
         return new Opened<>(selector, epoll);
     }
 
-    /** Runs {@code open} and finds the one descriptor of {@code kind} that it opened. */
-    static <T> Opened<T> opened(String kind, IoSupplier<T> open) throws IOException {
-        Set<Integer> before = descriptors(kind);
-        T value = open.get();
-        return new Opened<>(value, single(fresh(kind, before)));
-    }
-
     /** Adds {@code fd} to the epoll set {@code epoll} for input; false if that failed. */
     static boolean add(int epoll, int fd) {
         if (EPOLL_CTL == null) {
@@ -93,11 +87,6 @@ final class SelectorLink {
         } catch (Throwable t) {
             return false;
         }
-    }
-
-    /** An action that opens something and may fail with an IOException. */
-    interface IoSupplier<T> {
-        T get() throws IOException;
     }
 
     private static Set<Integer> fresh(String kind, Set<Integer> before) {

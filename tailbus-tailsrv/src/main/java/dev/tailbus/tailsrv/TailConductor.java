@@ -10,6 +10,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * The selector loop: accepts clients on every served port, reads their headers, sends them the
@@ -28,6 +30,12 @@ import java.util.concurrent.TimeUnit;
  * shrinking (truncation) disconnects the clients whose position lies past the new end, so that
  * they reconnect and choose again, and the others go on; a file that is moved or deleted stops
  * its port and its clients, unless the server lingers, and the loop ends when no file is left.
+ *
+ * <p>Clients that shut their sending side stay served (they may still read, as {@code nc} does),
+ * but a departed one must not keep its descriptor on a quiet file: every accepted socket has TCP
+ * keepalive with the configured silence, which makes a peer that no longer knows the connection
+ * answer with a reset, and every keepalive period the conductor releases the half-closed clients
+ * whose connection has left the kernel's table ({@link TcpTable}).
  *
  * <p>Threading: {@link #run()} on one thread; {@link #stop()} from any thread.
  */
@@ -44,6 +52,12 @@ final class TailConductor implements Runnable {
     private final FileWatcher watcher;
     private final Map<WatchedFile, ServerSocketChannel> listeners;
     private final ArrayDeque<TailSession> awaitingHeader = new ArrayDeque<>();
+    /** Clients that shut their sending side, checked every keepalive period. */
+    private final Set<TailSession> halfClosed = new LinkedHashSet<>();
+    private final long sweepNanos;
+    /** When the half-closed clients are checked next (0: there are none). */
+    private long nextSweepAt;
+    private boolean keepaliveFailureLogged;
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(16 * 1024);
     private final long headerTimeoutNanos;
     private long nextSessionId;
@@ -63,6 +77,7 @@ final class TailConductor implements Runnable {
         this.listeners = new LinkedHashMap<>(listeners);
         this.served = List.copyOf(listeners.keySet());
         this.headerTimeoutNanos = config.headerTimeout().toNanos();
+        this.sweepNanos = TimeUnit.SECONDS.toNanos(config.keepaliveSeconds());
     }
 
     /**
@@ -113,6 +128,7 @@ final class TailConductor implements Runnable {
                 onFileEvents(watcher.drain());
                 expireHeaders();
                 resumeAccepts();
+                releaseDeparted();
                 answerStats();
             }
         } catch (IOException e) {
@@ -129,6 +145,9 @@ final class TailConductor implements Runnable {
         long next = first == null ? 0 : first.headerDeadlineNanos;
         if (acceptsResumeAt != 0 && (next == 0 || acceptsResumeAt - next < 0)) {
             next = acceptsResumeAt;
+        }
+        if (nextSweepAt != 0 && (next == 0 || nextSweepAt - next < 0)) {
+            next = nextSweepAt;
         }
         if (next == 0) {
             return 0; // no limit
@@ -199,6 +218,7 @@ final class TailConductor implements Runnable {
             try {
                 socket.configureBlocking(false);
                 socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                keepAlive(socket);
                 session.key = socket.register(selector, SelectionKey.OP_READ, session);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot set up client " + session.id + ": " + e.getMessage());
@@ -215,11 +235,31 @@ final class TailConductor implements Runnable {
         }
     }
 
+    /** TCP keepalive with the configured silence, then probes at that interval, three of them. */
+    private void keepAlive(SocketChannel socket) throws IOException {
+        socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+        try {
+            socket.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, config.keepaliveSeconds());
+            socket.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, config.keepaliveSeconds());
+            socket.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
+        } catch (UnsupportedOperationException e) {
+            if (!keepaliveFailureLogged) {
+                LOG.log(System.Logger.Level.WARNING, "cannot set the keepalive times (" + e.getMessage()
+                        + "): the system's defaults apply");
+                keepaliveFailureLogged = true;
+            }
+        }
+    }
+
     private void onReadable(TailSession session) {
         try {
             if (session.state() != TailSession.State.HEADER) {
                 if (!session.discardInput(scratch)) {
                     session.ignoreInput();
+                    halfClosed.add(session);
+                    if (nextSweepAt == 0) {
+                        nextSweepAt = System.nanoTime() + sweepNanos;
+                    }
                 }
                 return;
             }
@@ -385,6 +425,36 @@ final class TailConductor implements Runnable {
         file.close();
     }
 
+    /**
+     * Every keepalive period, releases the half-closed clients whose connection the kernel no
+     * longer has: their peer answered a keepalive probe (or a send) with a reset, or never
+     * answered the probes.
+     */
+    private void releaseDeparted() {
+        if (nextSweepAt == 0 || nextSweepAt - System.nanoTime() > 0) {
+            return;
+        }
+        halfClosed.removeIf(session -> !session.socket.isOpen());
+        if (halfClosed.isEmpty()) {
+            nextSweepAt = 0;
+            return;
+        }
+        nextSweepAt = System.nanoTime() + sweepNanos;
+        Set<Integer> ports = new HashSet<>();
+        for (TailSession session : halfClosed) {
+            ports.add(session.localPort());
+        }
+        Set<Integer> present = TcpTable.connections(ports);
+        if (present == null) {
+            return;
+        }
+        for (TailSession session : List.copyOf(halfClosed)) {
+            if (!present.contains(TcpTable.key(session.localPort(), session.remotePort()))) {
+                close(session, "gone (its connection was reset or timed out)");
+            }
+        }
+    }
+
     private void expireHeaders() {
         long now = System.nanoTime();
         for (TailSession first; (first = awaitingHeader.peekFirst()) != null; ) {
@@ -409,6 +479,7 @@ final class TailConductor implements Runnable {
         closeQuietly(session.socket);
         session.file.sessions.remove(session);
         session.file.waiting.remove(session);
+        halfClosed.remove(session);
         if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
             String asked = session.state() == TailSession.State.HEADER ? "" : "asked for " + session.requested() + ", ";
             LOG.log(System.Logger.Level.DEBUG, "client " + session.id + " disconnected: " + reason

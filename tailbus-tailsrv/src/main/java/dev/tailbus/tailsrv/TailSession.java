@@ -1,6 +1,7 @@
 package dev.tailbus.tailsrv;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
@@ -51,6 +52,8 @@ final class TailSession {
     private long position;
     private long sent;
     private boolean inputClosed;
+    private int localPort = -1;
+    private int remotePort = -1;
 
     TailSession(long id, SocketChannel socket, WatchedFile file, long headerDeadlineNanos, int headerLimit) {
         this.id = id;
@@ -156,8 +159,24 @@ final class TailSession {
         return turn;
     }
 
-    /** Stops reading the client's input after it shut its side. */
+    /** Stops reading the client's input after it shut its side, and notes its connection's ports. */
     void ignoreInput() {
         key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+        try {
+            localPort = ((InetSocketAddress) socket.getLocalAddress()).getPort();
+            remotePort = ((InetSocketAddress) socket.getRemoteAddress()).getPort();
+        } catch (IOException | RuntimeException e) {
+            // Closed meanwhile: the ports stay unknown, and the session is released with its socket.
+        }
+    }
+
+    /** The server's port of the connection, once the client shut its side (-1 before). */
+    int localPort() {
+        return localPort;
+    }
+
+    /** The client's port of the connection, once the client shut its side (-1 before). */
+    int remotePort() {
+        return remotePort;
     }
 }

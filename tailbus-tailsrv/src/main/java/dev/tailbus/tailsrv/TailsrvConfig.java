@@ -14,15 +14,22 @@ import java.util.Set;
  * @param linger       keep serving a file after it is moved or deleted, instead of stopping
  * @param headerTimeout how long a client has to send its whole header line
  * @param headerLimit  the most bytes a header line may take, newline included
+ * @param keepalive    how long a client's connection may be silent before TCP keepalive probes
+ *                     ask its peer whether it is still there; also how often the server looks
+ *                     for clients that shut their side and whose connection has since gone
  */
 public record TailsrvConfig(InetAddress bindAddress, List<ServedFile> files, boolean linger,
-                            Duration headerTimeout, int headerLimit) {
+                            Duration headerTimeout, int headerLimit, Duration keepalive) {
     /** The default time a client has to send its header. */
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
     /** The default longest header, newline included: room for any 64-bit offset and spaces. */
     public static final int DEFAULT_HEADER_LIMIT = 64;
     /** The largest header limit accepted: a header is one number, not a payload. */
     public static final int MAX_HEADER_LIMIT = 64 * 1024;
+    /** The default silence before keepalive probes. */
+    public static final Duration DEFAULT_KEEPALIVE = Duration.ofSeconds(10);
+    /** The longest keepalive time the system takes (TCP_KEEPIDLE is at most 32767 s). */
+    public static final Duration MAX_KEEPALIVE = Duration.ofSeconds(32_767);
 
     public TailsrvConfig {
         if (bindAddress == null) {
@@ -44,6 +51,20 @@ public record TailsrvConfig(InetAddress bindAddress, List<ServedFile> files, boo
         if (headerLimit < 2 || headerLimit > MAX_HEADER_LIMIT) {
             throw bad("the header limit must be in 2.." + MAX_HEADER_LIMIT + " bytes, not " + headerLimit);
         }
+        if (keepalive == null || keepalive.compareTo(Duration.ofSeconds(1)) < 0 || keepalive.compareTo(MAX_KEEPALIVE) > 0) {
+            throw bad("the keepalive time must be between 1s and " + MAX_KEEPALIVE.toSeconds() + "s");
+        }
+    }
+
+    /** As the canonical constructor, with the default keepalive time. */
+    public TailsrvConfig(InetAddress bindAddress, List<ServedFile> files, boolean linger, Duration headerTimeout,
+                         int headerLimit) {
+        this(bindAddress, files, linger, headerTimeout, headerLimit, DEFAULT_KEEPALIVE);
+    }
+
+    /** The keepalive time in whole seconds, as the socket options take it (rounded up). */
+    public int keepaliveSeconds() {
+        return (int) Math.min(keepalive.plusNanos(999_999_999).toSeconds(), MAX_KEEPALIVE.toSeconds());
     }
 
     /** One file on one port, with the defaults of the reference: all interfaces, no linger. */

@@ -46,11 +46,25 @@ class TailsrvConfigTest {
     }
 
     @Test
+    void shouldTakeKeepaliveTimesInWholeSecondsRoundedUpFromOneSecondOn() {
+        List<ServedFile> one = List.of(new ServedFile(Path.of("/a"), 0));
+        assertThat(new TailsrvConfig(LOOPBACK, one, false, Duration.ofSeconds(1), 64, Duration.ofMillis(1500))
+                .keepaliveSeconds()).isEqualTo(2);
+        assertThat(new TailsrvConfig(LOOPBACK, one, false, Duration.ofSeconds(1), 64, Duration.ofMinutes(2))
+                .keepaliveSeconds()).isEqualTo(120);
+        assertThatThrownBy(() -> new TailsrvConfig(LOOPBACK, one, false, Duration.ofSeconds(1), 64, Duration.ofMillis(999)))
+                .hasMessageContaining("keepalive");
+        assertThatThrownBy(() -> new TailsrvConfig(LOOPBACK, one, false, Duration.ofSeconds(1), 64, Duration.ofHours(10)))
+                .hasMessageContaining("keepalive");
+    }
+
+    @Test
     void shouldDefaultToTheReferenceBehaviour() {
         TailsrvConfig config = TailsrvConfig.of(new ServedFile(Path.of("/a"), 4321));
         assertThat(config.bindAddress().isAnyLocalAddress()).isTrue();
         assertThat(config.linger()).isFalse();
         assertThat(config.headerTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.headerLimit()).isEqualTo(64);
+        assertThat(config.keepalive()).isEqualTo(Duration.ofSeconds(10));
     }
 }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -40,6 +41,8 @@ public final class Inotify implements Closeable {
     private static final int EFD_NONBLOCK = 04000;
     private static final int EFD_CLOEXEC = 02000000;
     private static final int EVENT_HEADER = 16;
+    /** The largest event: a header and a name of NAME_MAX bytes with its terminating zero. */
+    private static final int MAX_EVENT = EVENT_HEADER + 256;
 
     /** One event: the watch it came from, its mask bits, and the name within a watched folder. */
     public record Event(int watch, int mask, int cookie, String name) {
@@ -54,8 +57,10 @@ public final class Inotify implements Closeable {
     private final MemorySegment buffer;
     private final MemorySegment pollFds;
     private final MemorySegment wakeValue;
+    private final MemorySegment capture;
     private final ReentrantLock polling = new ReentrantLock();
     private volatile boolean closed;
+    private final AtomicLong wakeups = new AtomicLong();
 
     private Inotify(int inotifyFd, int wakeFd) {
         this.inotifyFd = inotifyFd;
@@ -63,6 +68,7 @@ public final class Inotify implements Closeable {
         this.buffer = arena.allocate(64 * 1024, 8);
         this.pollFds = arena.allocate(16, 8);
         this.wakeValue = arena.allocate(8, 8);
+        this.capture = Libc.allocateCapture(arena);
     }
 
     public static Inotify open() throws IOException {
@@ -76,6 +82,15 @@ public final class Inotify implements Closeable {
             throw wake.exception("cannot create eventfd");
         }
         return new Inotify((int) fd.value(), (int) wake.value());
+    }
+
+    /**
+     * The inotify descriptor itself, readable when events are queued: for a caller that waits on
+     * it in its own poll or epoll set (then reading the events with {@code poll(0)}). It stays
+     * owned by this object, which closes it.
+     */
+    public int descriptor() {
+        return inotifyFd;
     }
 
     /** Watches {@code path} for the events in {@code mask}; returns the watch descriptor. */
@@ -97,6 +112,17 @@ public final class Inotify implements Closeable {
      * that are ready. An empty list means the time ran out or {@link #wakeup()} was called.
      */
     public List<Event> poll(long timeoutMillis) throws IOException {
+        return poll(0, timeoutMillis);
+    }
+
+    /**
+     * As {@link #poll(long)}, but first looks for events without blocking, again and again, for up
+     * to {@code spinNanos}, yielding the processor between looks: a thread that expects an event
+     * within microseconds then sees it without being put to sleep and woken, which costs more
+     * than the wait itself on a busy or virtual machine. The spin keeps a processor busy when
+     * nothing else wants it, so callers bound it.
+     */
+    public List<Event> poll(long spinNanos, long timeoutMillis) throws IOException {
         polling.lock();
         try {
             if (closed) {
@@ -106,6 +132,20 @@ public final class Inotify implements Closeable {
             if (!ready.isEmpty()) {
                 return ready;
             }
+            if (spinNanos > 0) {
+                long wakeups = this.wakeups.get();
+                long start = System.nanoTime();
+                while (System.nanoTime() - start < spinNanos) {
+                    Thread.yield();
+                    ready = drain();
+                    if (!ready.isEmpty()) {
+                        return ready;
+                    }
+                    if (closed || this.wakeups.get() != wakeups) {
+                        break;
+                    }
+                }
+            }
             pollFds.set(ValueLayout.JAVA_INT, 0, inotifyFd);
             pollFds.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
             pollFds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
@@ -113,12 +153,11 @@ public final class Inotify implements Closeable {
             pollFds.set(ValueLayout.JAVA_SHORT, 12, Libc.POLLIN);
             pollFds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
             int timeout = timeoutMillis < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, timeoutMillis);
-            Libc.Result r = Libc.poll(pollFds, 2, timeout);
-            if (r.failed() && r.errno() != Libc.EINTR) {
-                throw r.exception("inotify poll failed");
+            if (Libc.poll(capture, pollFds, 2, timeout) < 0 && Libc.errno(capture) != Libc.EINTR) {
+                throw new IOException("inotify poll failed: " + Libc.strerror(Libc.errno(capture)));
             }
             if ((pollFds.get(ValueLayout.JAVA_SHORT, 14) & Libc.POLLIN) != 0) {
-                Libc.read(wakeFd, wakeValue);
+                Libc.read(capture, wakeFd, wakeValue, 8);
             }
             return closed ? List.of() : drain();
         } finally {
@@ -127,16 +166,19 @@ public final class Inotify implements Closeable {
     }
 
     private List<Event> drain() throws IOException {
-        List<Event> events = new ArrayList<>();
+        List<Event> events = List.of();
         while (true) {
-            Libc.Result r = Libc.read(inotifyFd, buffer);
-            if (r.failed()) {
-                if (r.errno() == Libc.EAGAIN || r.errno() == Libc.EINTR) {
+            long length = Libc.read(capture, inotifyFd, buffer, buffer.byteSize());
+            if (length < 0) {
+                int errno = Libc.errno(capture);
+                if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
                     return events;
                 }
-                throw r.exception("cannot read inotify events");
+                throw new IOException("cannot read inotify events: " + Libc.strerror(errno));
             }
-            long length = r.value();
+            if (events.isEmpty()) {
+                events = new ArrayList<>();
+            }
             long offset = 0;
             while (offset + EVENT_HEADER <= length) {
                 int wd = buffer.get(ValueLayout.JAVA_INT, offset);
@@ -155,11 +197,16 @@ public final class Inotify implements Closeable {
                 events.add(new Event(wd, mask, cookie, name));
                 offset += EVENT_HEADER + nameLength;
             }
+            // A read that left room for more took every queued event: no need to ask again.
+            if (length < buffer.byteSize() - MAX_EVENT) {
+                return events;
+            }
         }
     }
 
     /** Makes a thread waiting in {@link #poll} return now. */
     public void wakeup() {
+        wakeups.incrementAndGet();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment one = call.allocate(8, 8);
             one.set(ValueLayout.JAVA_LONG, 0, 1L);

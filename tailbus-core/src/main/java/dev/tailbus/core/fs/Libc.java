@@ -12,14 +12,18 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The few libc calls the JDK does not offer (flock, inotify, eventfd, poll), bound through the
+ * The few libc calls the JDK does not offer (flock, inotify, eventfd, poll), and the plain file
+ * calls that a per-chunk path makes (open, read, write, rename, unlink, access), bound through the
  * FFM API. Every call captures {@code errno} so that failures carry the system's own reason.
  *
  * <p>Design note: this class only binds and invokes; it owns no descriptor. {@link LockFile} and
  * {@link Inotify} own theirs and close them.
  */
 final class Libc {
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 01;
     static final int O_RDWR = 02;
+    static final int O_TRUNC = 01000;
     static final int O_CREAT = 0100;
     static final int O_CLOEXEC = 02000000;
     static final int O_NONBLOCK = 04000;
@@ -28,6 +32,7 @@ final class Libc {
     static final int LOCK_NB = 4;
     static final int LOCK_UN = 8;
 
+    static final int ENOENT = 2;
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int EWOULDBLOCK = EAGAIN;
@@ -60,6 +65,15 @@ final class Libc {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle EVENTFD = bind("eventfd",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle RENAME = bind("rename",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle UNLINK = bind("unlink",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle ACCESS = bind("access",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle FCNTL_INT = bind("fcntl",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -87,6 +101,16 @@ final class Libc {
         }
     }
 
+    /** Memory for one call's captured errno; a holder reuses it for every call it makes. */
+    static MemorySegment allocateCapture(Arena arena) {
+        return arena.allocate(CAPTURE_LAYOUT);
+    }
+
+    /** The errno that the last failed call made with {@code capture} left there. */
+    static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
     private static Result result(long value, MemorySegment capture) {
         int errno = value < 0 ? (int) ERRNO.get(capture, 0L) : 0;
         return new Result(value, errno);
@@ -99,6 +123,94 @@ final class Libc {
             return result(fd, capture);
         } catch (Throwable t) {
             throw linkageFailure("open", t);
+        }
+    }
+
+    // The calls below take the caller's capture segment and a path already encoded as a C string,
+    // and return the raw value (negative on failure, errno then in the capture): they allocate
+    // nothing, for the per-chunk paths that run thousands of times a second.
+
+    static int open(MemorySegment capture, MemorySegment path, int flags, int mode) {
+        try {
+            return (int) OPEN.invokeExact(capture, path, flags, mode);
+        } catch (Throwable t) {
+            throw linkageFailure("open", t);
+        }
+    }
+
+    static int close(MemorySegment capture, int fd) {
+        try {
+            return (int) CLOSE.invokeExact(capture, fd);
+        } catch (Throwable t) {
+            throw linkageFailure("close", t);
+        }
+    }
+
+    static long read(MemorySegment capture, int fd, MemorySegment buffer, long length) {
+        try {
+            return (long) READ.invokeExact(capture, fd, buffer, length);
+        } catch (Throwable t) {
+            throw linkageFailure("read", t);
+        }
+    }
+
+    static long write(MemorySegment capture, int fd, MemorySegment buffer, long length) {
+        try {
+            return (long) WRITE.invokeExact(capture, fd, buffer, length);
+        } catch (Throwable t) {
+            throw linkageFailure("write", t);
+        }
+    }
+
+    static int flock(MemorySegment capture, int fd, int operation) {
+        try {
+            return (int) FLOCK.invokeExact(capture, fd, operation);
+        } catch (Throwable t) {
+            throw linkageFailure("flock", t);
+        }
+    }
+
+    static int poll(MemorySegment capture, MemorySegment pollfds, int count, int timeoutMillis) {
+        try {
+            return (int) POLL.invokeExact(capture, pollfds, (long) count, timeoutMillis);
+        } catch (Throwable t) {
+            throw linkageFailure("poll", t);
+        }
+    }
+
+    static int rename(MemorySegment capture, MemorySegment from, MemorySegment to) {
+        try {
+            return (int) RENAME.invokeExact(capture, from, to);
+        } catch (Throwable t) {
+            throw linkageFailure("rename", t);
+        }
+    }
+
+    static int unlink(MemorySegment capture, MemorySegment path) {
+        try {
+            return (int) UNLINK.invokeExact(capture, path);
+        } catch (Throwable t) {
+            throw linkageFailure("unlink", t);
+        }
+    }
+
+    /** access(2) with F_OK: whether the path names something. */
+    static int exists(MemorySegment capture, MemorySegment path) {
+        try {
+            return (int) ACCESS.invokeExact(capture, path, 0);
+        } catch (Throwable t) {
+            throw linkageFailure("access", t);
+        }
+    }
+
+    /** fcntl(2) with one int argument. */
+    static Result fcntl(int fd, int command, int argument) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            int rc = (int) FCNTL_INT.invokeExact(capture, fd, command, argument);
+            return result(rc, capture);
+        } catch (Throwable t) {
+            throw linkageFailure("fcntl", t);
         }
     }
 

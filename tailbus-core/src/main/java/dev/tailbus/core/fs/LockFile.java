@@ -2,6 +2,8 @@ package dev.tailbus.core.fs;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -20,6 +22,8 @@ public final class LockFile implements Closeable {
     private final Path path;
     private final int fd;
     private final ReentrantLock inProcess = new ReentrantLock();
+    /** errno of the flock calls, made only while {@link #inProcess} is held: no allocation per call. */
+    private final MemorySegment capture = Libc.allocateCapture(Arena.ofAuto());
     private boolean closed;
 
     private LockFile(Path path, int fd) {
@@ -46,13 +50,13 @@ public final class LockFile implements Closeable {
         boolean held = false;
         try {
             while (true) {
-                Libc.Result r = Libc.flock(fd, Libc.LOCK_EX);
-                if (!r.failed()) {
+                if (Libc.flock(capture, fd, Libc.LOCK_EX) == 0) {
                     held = true;
                     return;
                 }
-                if (r.errno() != Libc.EINTR) {
-                    throw r.exception("cannot lock " + path);
+                int errno = Libc.errno(capture);
+                if (errno != Libc.EINTR) {
+                    throw new IOException("cannot lock " + path + ": " + Libc.strerror(errno));
                 }
             }
         } finally {
@@ -62,28 +66,46 @@ public final class LockFile implements Closeable {
         }
     }
 
+    /**
+     * As {@link #lock()}, but first tries without blocking, again and again, for up to
+     * {@code spinNanos}, yielding the processor between tries: a holder that is about to release
+     * (a peer between its rename and its unlock) then hands over the lock without this thread
+     * being put to sleep and woken, which costs more than the wait.
+     */
+    public void lock(long spinNanos) throws IOException {
+        if (spinNanos > 0) {
+            long start = System.nanoTime();
+            do {
+                if (tryLock()) {
+                    return;
+                }
+                Thread.yield();
+            } while (System.nanoTime() - start < spinNanos);
+        }
+        lock();
+    }
+
     /** Takes the lock if no one holds it; returns whether it was taken. */
     public boolean tryLock() throws IOException {
         if (!inProcess.tryLock()) {
             return false;
         }
-        Libc.Result r = Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB);
-        if (!r.failed()) {
+        if (Libc.flock(capture, fd, Libc.LOCK_EX | Libc.LOCK_NB) == 0) {
             return true;
         }
+        int errno = Libc.errno(capture);
         inProcess.unlock();
-        if (r.errno() == Libc.EWOULDBLOCK || r.errno() == Libc.EINTR) {
+        if (errno == Libc.EWOULDBLOCK || errno == Libc.EINTR) {
             return false;
         }
-        throw r.exception("cannot lock " + path);
+        throw new IOException("cannot lock " + path + ": " + Libc.strerror(errno));
     }
 
     /** Releases the lock taken by this thread. */
     public void unlock() throws IOException {
         try {
-            Libc.Result r = Libc.flock(fd, Libc.LOCK_UN);
-            if (r.failed()) {
-                throw r.exception("cannot unlock " + path);
+            if (Libc.flock(capture, fd, Libc.LOCK_UN) < 0) {
+                throw new IOException("cannot unlock " + path + ": " + Libc.strerror(Libc.errno(capture)));
             }
         } finally {
             inProcess.unlock();

@@ -238,6 +238,14 @@ class HttpApiTest {
             assertError(delete, 405, "method DELETE is not allowed");
             assertThat(delete.headers().firstValue("Allow")).hasValue("GET, HEAD");
 
+            assertError(server.postJson("/api/topics/events", "[{\"payload_text\":\"x\"}]"), 400, "empty");
+            // a page of another site (a plain form can post text to localhost) may not publish
+            HttpResponse<String> crossSite = server.client.send(java.net.http.HttpRequest.newBuilder(
+                            server.uri("/api/topics/x/events")).header("Origin", "http://elsewhere.example")
+                    .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofString("x"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertError(crossSite, 403, "another origin");
+
             JsonObject listing = server.json("/api/topics").getAsJsonObject();
             assertThat(listing.getAsJsonArray("topics")).isEmpty();
             assertThat(listing.get("last_position").getAsLong()).isZero();

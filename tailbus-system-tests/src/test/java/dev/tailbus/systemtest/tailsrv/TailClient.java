@@ -38,6 +38,11 @@ final class TailClient implements AutoCloseable {
         return this;
     }
 
+    /** This client's port of the connection. */
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     /** Shuts the sending side, as {@code echo 0 | nc host port} does at the end of its input. */
     TailClient shutdownOutput() throws IOException {
         socket.shutdownOutput();

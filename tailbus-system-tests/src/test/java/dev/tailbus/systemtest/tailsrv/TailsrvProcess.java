@@ -57,15 +57,29 @@ final class TailsrvProcess implements AutoCloseable {
 
     /** Starts {@code bin/tailsrv --bind 127.0.0.1 -p 0 ARGS... PATH} and waits for its port. */
     static TailsrvProcess serve(Path path, String... args) throws IOException {
+        return serve(List.of(), path, args);
+    }
+
+    /** As {@link #serve(Path, String...)}, with JVM options (TAILBUS_JAVA_OPTS). */
+    static TailsrvProcess serve(List<String> jvmOptions, Path path, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("--bind", "127.0.0.1", "-p", "0"));
         all.addAll(List.of(args));
         all.add(path.toString());
-        return start(1, all.toArray(String[]::new));
+        return start(jvmOptions, 1, all.toArray(String[]::new));
     }
 
     /** Starts {@code bin/tailsrv ARGS...} and waits until it announced {@code files} ports. */
     static TailsrvProcess start(int files, String... args) throws IOException {
-        return new TailsrvProcess(Launcher.command("tailsrv", args).start(), files);
+        return start(List.of(), files, args);
+    }
+
+    /** As {@link #start(int, String...)}, with JVM options (TAILBUS_JAVA_OPTS). */
+    static TailsrvProcess start(List<String> jvmOptions, int files, String... args) throws IOException {
+        ProcessBuilder builder = Launcher.command("tailsrv", args);
+        if (!jvmOptions.isEmpty()) {
+            builder.environment().put("TAILBUS_JAVA_OPTS", String.join(" ", jvmOptions));
+        }
+        return new TailsrvProcess(builder.start(), files);
     }
 
     int port() {

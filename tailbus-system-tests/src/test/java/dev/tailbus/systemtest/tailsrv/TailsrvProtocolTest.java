@@ -13,12 +13,26 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The wire protocol, case by case, against a real {@code bin/tailsrv} over 127.0.0.1. */
+/**
+ * The wire protocol, case by case, against a real {@code bin/tailsrv} over 127.0.0.1, with file
+ * events reaching the selector directly; {@link TailsrvWatcherThreadProtocolTest} runs every case
+ * again through the watcher-thread fallback.
+ */
 class TailsrvProtocolTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @TempDir
     Path dir;
+
+    /** Starts the server under test for {@code path}; subclasses choose how it watches files. */
+    TailsrvProcess serve(Path path, String... args) throws IOException {
+        return TailsrvProcess.serve(path, args);
+    }
+
+    /** Starts the server under test for {@code files} files given in {@code args}. */
+    TailsrvProcess start(int files, String... args) throws IOException {
+        return TailsrvProcess.start(files, args);
+    }
 
     private static void append(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
@@ -27,7 +41,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldSendTheFileFromTheOffsetAndThenEveryAppend() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "0123456789");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient fromStart = TailClient.connect(server.port(), 0);
              TailClient fromFour = TailClient.connect(server.port(), 4)) {
             assertThat(fromStart.readText(10, WAIT)).isEqualTo("0123456789");
@@ -43,7 +57,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldCountANegativeOffsetBackFromTheEnd() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "first\nsecond\n");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient client = TailClient.connect(server.port(), -7)) {
             assertThat(client.readText(7, WAIT)).isEqualTo("second\n");
             append(log, "third\n");
@@ -54,7 +68,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldStartAtZeroWhenANegativeOffsetIsLargerThanTheFile() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "short");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient client = TailClient.connect(server.port(), -1000);
              TailClient extreme = TailClient.connect(server.port(), Long.MIN_VALUE)) {
             assertThat(client.readText(5, WAIT)).isEqualTo("short");
@@ -65,7 +79,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldMakeAClientWithAnOffsetPastTheEndWaitForTheFileToGrowPastIt() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "12345");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient client = TailClient.connect(server.port(), 8)) {
             append(log, "67");
             assertThat(client.staysSilent(Duration.ofMillis(300))).isTrue();
@@ -79,7 +93,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldTrimWhitespaceAroundTheOffset() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "0123456789");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient client = TailClient.connect(server.port()).send("  7 \r\n")) {
             assertThat(client.readText(3, WAIT)).isEqualTo("789");
         }
@@ -88,7 +102,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldCloseAConnectionWhoseHeaderIsNotAnInteger() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "data");
-        try (TailsrvProcess server = TailsrvProcess.serve(log, "-v")) {
+        try (TailsrvProcess server = serve(log, "-v")) {
             for (String header : new String[] {"abc\n", "12x\n", "\n", "-\n", "1.5\n", "99999999999999999999\n"}) {
                 try (TailClient client = TailClient.connect(server.port()).send(header)) {
                     assertThat(client.readToEnd(WAIT)).as("reply to %s", header.strip()).isEmpty();
@@ -102,19 +116,20 @@ class TailsrvProtocolTest {
     @Test
     void shouldCloseAConnectionWhoseHeaderIsLongerThanTheLimit() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "data");
-        try (TailsrvProcess server = TailsrvProcess.serve(log, "-v");
+        try (TailsrvProcess server = serve(log, "-v");
              TailClient tooLong = TailClient.connect(server.port()).send("0".repeat(64));
              TailClient fits = TailClient.connect(server.port()).send("0".repeat(62) + "1\n")) {
             assertThat(tooLong.readToEnd(WAIT)).isEmpty();
             assertThat(fits.readText(3, WAIT)).isEqualTo("ata");
-            assertThat(server.stderr()).anyMatch(l -> l.contains("no newline within 64 header bytes"));
+            // The server logs after it closed the connection: wait for the line.
+            await().atMost(WAIT).until(() -> server.stderr().stream().anyMatch(l -> l.contains("no newline within 64 header bytes")));
         }
     }
 
     @Test
     void shouldHonourAChangedHeaderLimit() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "data");
-        try (TailsrvProcess server = TailsrvProcess.serve(log, "--header-limit", "4");
+        try (TailsrvProcess server = serve(log, "--header-limit", "4");
              TailClient tooLong = TailClient.connect(server.port()).send("-0002\n");
              TailClient fits = TailClient.connect(server.port()).send("-02\n")) {
             assertThat(tooLong.readToEnd(WAIT)).isEmpty();
@@ -125,20 +140,21 @@ class TailsrvProtocolTest {
     @Test
     void shouldCloseAConnectionThatSendsNoNewlineBeforeTheTimeout() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "data");
-        try (TailsrvProcess server = TailsrvProcess.serve(log, "--header-timeout", "700ms", "-v");
+        try (TailsrvProcess server = serve(log, "--header-timeout", "700ms", "-v");
              TailClient slow = TailClient.connect(server.port()).send("12")) {
             long start = System.nanoTime();
             assertThat(slow.readToEnd(WAIT)).isEmpty();
             long tookMillis = (System.nanoTime() - start) / 1_000_000;
             assertThat(tookMillis).isBetween(500L, 5_000L);
-            assertThat(server.stderr()).anyMatch(l -> l.contains("no header within 700 ms"));
+            // The server logs after it closed the connection: wait for the line.
+            await().atMost(WAIT).until(() -> server.stderr().stream().anyMatch(l -> l.contains("no header within 700 ms")));
         }
     }
 
     @Test
     void shouldKeepAClientThatSentItsHeaderBeyondTheTimeout() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "data");
-        try (TailsrvProcess server = TailsrvProcess.serve(log, "--header-timeout", "300ms");
+        try (TailsrvProcess server = serve(log, "--header-timeout", "300ms");
              TailClient client = TailClient.connect(server.port(), 0)) {
             assertThat(client.readText(4, WAIT)).isEqualTo("data");
             assertThat(client.staysSilent(Duration.ofMillis(800))).isTrue();
@@ -150,7 +166,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldIgnoreBytesSentAfterTheHeader() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "0123456789");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient client = TailClient.connect(server.port()).send("5\nextra bytes\n-3\n")) {
             assertThat(client.readText(5, WAIT)).isEqualTo("56789");
             client.send("more noise that is never read as a header".repeat(100));
@@ -162,7 +178,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldServeAClientThatShutsItsSideAfterTheHeaderAsNetcatDoes() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "hello\n");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient client = TailClient.connect(server.port()).send("0\n").shutdownOutput()) {
             assertThat(client.readText(6, WAIT)).isEqualTo("hello\n");
             append(log, "world\n");
@@ -175,7 +191,7 @@ class TailsrvProtocolTest {
         byte[] big = new byte[32 * 1024 * 1024];
         new Random(7).nextBytes(big);
         Path log = Files.write(dir.resolve("big.log"), big);
-        try (TailsrvProcess server = TailsrvProcess.serve(log, "-v")) {
+        try (TailsrvProcess server = serve(log, "-v")) {
             TailClient vanishing = TailClient.connect(server.port(), 0);
             vanishing.read(1024, WAIT);
             vanishing.abort();
@@ -195,7 +211,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldCloseAConnectionThatHangsUpBeforeItsHeader() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "data");
-        try (TailsrvProcess server = TailsrvProcess.serve(log, "-v")) {
+        try (TailsrvProcess server = serve(log, "-v")) {
             TailClient.connect(server.port()).send("12").close();
             await().atMost(WAIT).until(() -> server.stderr().stream().anyMatch(l -> l.contains("hung up before its header")));
         }
@@ -204,7 +220,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldBindBeforeTheFileExistsAndServeItOnceItAppears() throws Exception {
         Path log = dir.resolve("later.log");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient fromEnd = TailClient.connect(server.port(), -3);
              TailClient fromStart = TailClient.connect(server.port(), 0)) {
             assertThat(fromStart.staysSilent(Duration.ofMillis(300))).isTrue();
@@ -224,7 +240,7 @@ class TailsrvProtocolTest {
         Path one = Files.writeString(dir.resolve("one.log"), "one");
         Path two = Files.writeString(dir.resolve("two.log"), "two");
         Path three = dir.resolve("three.log");
-        try (TailsrvProcess server = TailsrvProcess.start(3, "--bind", "127.0.0.1",
+        try (TailsrvProcess server = start(3, "--bind", "127.0.0.1",
                 "-p", "0", one.toString(), "--serve", "0:" + two, "--serve", "0:" + three);
              TailClient a = TailClient.connect(server.ports().get(0), 0);
              TailClient b = TailClient.connect(server.ports().get(1), 0);
@@ -243,7 +259,7 @@ class TailsrvProtocolTest {
     @Test
     void shouldNotAnswerAClientThatNeverEndsItsHeader() throws Exception {
         Path log = Files.writeString(dir.resolve("a.log"), "data");
-        try (TailsrvProcess server = TailsrvProcess.serve(log);
+        try (TailsrvProcess server = serve(log);
              TailClient client = TailClient.connect(server.port()).send("0")) {
             assertThat(client.staysSilent(Duration.ofMillis(300))).isTrue();
             client.send("\n");
