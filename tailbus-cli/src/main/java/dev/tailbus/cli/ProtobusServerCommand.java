@@ -96,6 +96,20 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "period in ms (default: ${DEFAULT-VALUE})."})
     String flush;
 
+    /** Where the events go: files under --store-root, or an Apache Kafka cluster. */
+    enum LogKind { files, kafka }
+
+    @Option(names = "--log", paramLabel = "files|kafka", defaultValue = "files",
+            description = {"Keep the events in files under --store-root, or on an Apache Kafka cluster "
+                    + "(--kafka-bootstrap), as a stateless gateway (default: ${DEFAULT-VALUE})."})
+    LogKind logKind;
+
+    @picocli.CommandLine.Mixin
+    KafkaOptions kafka;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--max-event-size", paramLabel = "SIZE", defaultValue = "4M",
             description = "Refuse events larger than SIZE serialized bytes with RESOURCE_EXHAUSTED "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -180,13 +194,19 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             }
         }
 
+        dev.tailbus.core.log.BusLog busLog = KafkaGateway.open(logKind == LogKind.kafka, spec, kafka, storePatterns);
+
         CountDownLatch stop = new CountDownLatch(1);
         SignalTrap.onTermination(stop::countDown);
         Logger log = Logger.getLogger("dev.tailbus.protobus");
         try (MetricsEndpoint scrapes = metrics.serve()) {
-            ProtobusServer server = metrics.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
+            // on Kafka, the endpoint serves the JVM's figures; the server's are hooked into a log of files
+            ProtobusServer server = busLog == null
+                    ? metrics.start(NettyServerBuilder.forAddress(listen.socketAddress()), config)
+                    : ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config, busLog);
             String host = listen.host() == null ? "" : listen.host();
-            log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
+            log.info("listening on " + host + ":" + server.port() + ", " + (busLog == null
+                    ? "store root " + storeRoot.toAbsolutePath().normalize() : busLog.describe()));
             if (scrapes != null) {
                 log.info("metrics on " + scrapes.describe());
             }

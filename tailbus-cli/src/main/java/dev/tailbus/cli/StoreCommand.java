@@ -36,15 +36,16 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "store",
         mixinStandardHelpOptions = true,
-        description = "Dump, verify or reindex a tailbus log store.",
-        subcommands = {StoreCommand.Dump.class, StoreCommand.Verify.class, StoreCommand.Reindex.class})
+        description = "Dump, verify, reindex or export a tailbus log store.",
+        subcommands = {StoreCommand.Dump.class, StoreCommand.Verify.class, StoreCommand.Reindex.class,
+                StoreExportCommand.class})
 public final class StoreCommand implements Runnable {
     @Option(names = "--store-root", scope = ScopeType.INHERIT, paramLabel = "PATH", defaultValue = ".",
             description = "the store's root folder (default: the current folder)")
     Path storeRoot;
 
     @Option(names = "--store-pattern", scope = ScopeType.INHERIT, paramLabel = "FILE_PREFIX:TOPIC_REGEX",
-            description = "store rule, as protobus-server's (repeatable; default {topic}:.*); used by reindex")
+            description = "store rule, as protobus-server's (repeatable; default {topic}:.*); used by reindex and export")
     List<String> storePatterns = new ArrayList<>();
 
     @picocli.CommandLine.Spec
@@ -52,7 +53,7 @@ public final class StoreCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name an action: dump, verify or reindex");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name an action: dump, verify, reindex or export");
     }
 
     Path root() {

@@ -61,6 +61,11 @@ public final class SubscribeCommand implements Callable<Integer> {
             description = "start with the stored events after this log position (as printed in \"position\")")
     Long after;
 
+    @Option(names = "--resume", paramLabel = "TOKEN",
+            description = "continue after the event that printed this \"resume_token\" (protobus-server on Kafka), "
+                    + "through any server on the same cluster")
+    String resume;
+
     @Option(names = "--since", paramLabel = "TIME",
             description = "start with the stored events received at or after TIME, in RFC 3339 "
                     + "(such as 2026-11-25T13:45:00Z or 2026-11-25T14:45:00.5+01:00)")
@@ -83,9 +88,19 @@ public final class SubscribeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         ClientLogging.quiet();
-        int starts = (history != null ? 1 : 0) + (after != null ? 1 : 0) + (since != null ? 1 : 0);
+        int starts = (history != null ? 1 : 0) + (after != null ? 1 : 0) + (since != null ? 1 : 0)
+                + (resume != null ? 1 : 0);
         if (starts > 1) {
-            throw new ProtobusException(Kind.BAD_INPUT, "give at most one of --history, --after and --since");
+            throw new ProtobusException(Kind.BAD_INPUT, "give at most one of --history, --after, --since and --resume");
+        }
+        byte[] resumeToken = null;
+        if (resume != null) {
+            try {
+                resumeToken = java.util.Base64.getUrlDecoder().decode(resume.trim());
+            } catch (IllegalArgumentException e) {
+                throw new ProtobusException(Kind.BAD_INPUT, "--resume must be a resume_token as printed, got '"
+                        + resume + "'");
+            }
         }
         if (history != null && history < 0) {
             throw new ProtobusException(Kind.BAD_INPUT, "--history must not be negative, got " + history);
@@ -114,6 +129,7 @@ public final class SubscribeCommand implements Callable<Integer> {
         if (since != null) {
             builder.since(parseTime(since));
         }
+        builder.resumeToken(resumeToken);
 
         AtomicBoolean interrupted = new AtomicBoolean();
         BusSubscriber subscriber = builder.build();
@@ -135,7 +151,7 @@ public final class SubscribeCommand implements Callable<Integer> {
                 if (e == null) {
                     break;
                 }
-                write(out, e, line);
+                write(out, e, subscriber.resumeToken(), line);
                 seen++;
             }
             out.flush();
@@ -170,13 +186,22 @@ public final class SubscribeCommand implements Callable<Integer> {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private void write(OutputStream out, BusEvent e, StringBuilder line) throws IOException {
+    private void write(OutputStream out, BusEvent e, byte[] resumeToken, StringBuilder line) throws IOException {
         if (format == Format.raw) {
             out.write(e.payloadBytes());
             out.write('\n');
         } else {
             line.setLength(0);
-            line.append(BusJson.event(e)).append('\n');
+            String json = BusJson.event(e);
+            if (resumeToken != null) {
+                // protobus-server on Kafka: what --resume takes to continue after this event
+                line.append(json, 0, json.length() - 1).append(",\"resume_token\":\"")
+                        .append(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(resumeToken))
+                        .append("\"}");
+            } else {
+                line.append(json);
+            }
+            line.append('\n');
             out.write(line.toString().getBytes(StandardCharsets.UTF_8));
         }
     }

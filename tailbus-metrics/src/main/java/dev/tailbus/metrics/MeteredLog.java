@@ -91,6 +91,21 @@ final class MeteredLog implements BusLog {
     }
 
     @Override
+    public dev.tailbus.core.log.LogFeed openFeed(Predicate<String> topics, dev.tailbus.core.log.FeedStart start) {
+        return log.openFeed(topics, start);
+    }
+
+    @Override
+    public byte[] resumeTokenNow() {
+        return log.resumeTokenNow();
+    }
+
+    @Override
+    public boolean appendsRemotely() {
+        return log.appendsRemotely();
+    }
+
+    @Override
     public void close() {
         log.close();
     }

@@ -60,6 +60,37 @@ public interface BusLog extends Closeable {
     /** Per stored topic: counts, bytes, first and last position and time, sorted by topic. */
     List<TopicStats> topics();
 
+    // ---- For a log on a cluster (no single order of positions, appends over the network) ----
+
+    /**
+     * Whether an append waits for a network round trip (a cluster's acknowledgement): then the
+     * server appends on its worker pool and keeps receiving meanwhile, instead of appending on
+     * the receiving thread, which suits a local log. False, the default.
+     */
+    default boolean appendsRemotely() {
+        return false;
+    }
+
+    /**
+     * A subscription's own feed, for a log whose events have no single order of positions: the
+     * log then decides the order, and each event carries a resume token (see {@link LogFeed}).
+     * Null, the default, for a log of positions: the caller reads with {@link #readAfter},
+     * {@link #readFromTime} and {@link #lastPerTopic}.
+     *
+     * @throws LogException BAD_INPUT for a start the log cannot honour (a malformed token)
+     */
+    default LogFeed openFeed(Predicate<String> topics, FeedStart start) {
+        return null;
+    }
+
+    /**
+     * A resume token that continues after every event stored now (a live-only start that loses
+     * nothing across a reconnect), or null, the default, for a log of positions.
+     */
+    default byte[] resumeTokenNow() {
+        return null;
+    }
+
     /** Where the log keeps its events, for messages: a store root, a cluster's address. */
     String describe();
 

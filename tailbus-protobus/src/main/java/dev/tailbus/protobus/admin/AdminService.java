@@ -73,6 +73,10 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         try {
             // the position first: every listed event is at or below it
             answer.setLastPosition(log.lastPosition());
+            byte[] now = log.resumeTokenNow();
+            if (now != null) {
+                answer.setResumeToken(com.google.protobuf.ByteString.copyFrom(now));
+            }
             List<TopicStats> topics = log.topics();
             topics.stream()
                     .filter(t -> filter == null || TopicPatterns.matches(filter, t.topic()))

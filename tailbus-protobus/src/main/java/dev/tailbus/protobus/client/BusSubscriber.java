@@ -75,7 +75,15 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
 
     /** Positive: the log's last position at the start of a live-only subscription; -1: unknown. */
     private final long watermark;
+    /** A log without one order of positions (Kafka): the start of a live-only subscription. */
+    private final byte[] watermarkToken;
+    /** Given by the caller: continue after the event that carried it; null: not set. */
+    private final byte[] startToken;
     private volatile long lastPosition;
+    /** The resume token of the last event received, where the next call continues; null: none. */
+    private volatile byte[] lastToken;
+    /** The resume token of the last event taken. */
+    private volatile byte[] takenToken;
     private volatile CallObserver current;
     private volatile long outageStart = -1;
     private int attempt;
@@ -85,6 +93,10 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
 
     /** The end of the stream in the queue: null cause for a clean end. */
     private record End(ProtobusException cause) {
+    }
+
+    /** An event in the queue with the resume token it carried. */
+    private record Tokened(BusEvent event, byte[] token) {
     }
 
     private BusSubscriber(Builder b) {
@@ -97,17 +109,20 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         this.since = b.since;
         this.reconnectFor = b.reconnectFor;
         this.capacity = b.capacity;
+        this.startToken = b.resumeToken;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tailbus-subscriber-reconnect");
             t.setDaemon(true);
             return t;
         });
         long mark = -1;
+        byte[] markToken = null;
         try {
             // Checks the server and the patterns before anything is subscribed, and learns the
             // position a live-only subscription starts after.
             ListTopicsResponse answer = BusAdmin.listTopics(channel, target, topics, b.connectTimeout);
             mark = answer.getLastPosition();
+            markToken = answer.getResumeToken().isEmpty() ? null : answer.getResumeToken().toByteArray();
         } catch (ProtobusException e) {
             if (Status.fromThrowable(e.getCause()).getCode() != Status.Code.UNIMPLEMENTED) {
                 shutdown();
@@ -118,6 +133,7 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
             // a server without the admin service (the reference): resume from the first event on
         }
         this.watermark = mark;
+        this.watermarkToken = markToken;
         subscribe();
     }
 
@@ -170,6 +186,10 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         if (call != null) {
             call.request(1);
         }
+        if (item instanceof Tokened t) {
+            takenToken = t.token();
+            return t.event();
+        }
         return (BusEvent) item;
     }
 
@@ -217,6 +237,17 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
     /** The position of the last event received (0 if none yet): where a later subscription can resume. */
     public long lastPosition() {
         return lastPosition;
+    }
+
+    /**
+     * On a server whose log has no single order of positions (protobus-server on Kafka): the
+     * resume token of the last event taken, which {@link Builder#resumeToken} takes to continue
+     * after it exactly, through any server on the same log; null on a server of files (use
+     * {@link #lastPosition()}) or before the first event.
+     */
+    public byte[] resumeToken() {
+        byte[] t = takenToken;
+        return t == null ? null : t.clone();
     }
 
     /** How often the subscriber has called again after losing the server. */
@@ -287,12 +318,19 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
     SubscriptionRequest request() {
         SubscriptionOptions.Builder o = SubscriptionOptions.newBuilder();
         long seen = lastPosition;
-        if (seen > 0) {
+        byte[] token = lastToken;
+        if (token != null) {
+            o.setResumeToken(com.google.protobuf.ByteString.copyFrom(token));
+        } else if (startToken != null) {
+            o.setResumeToken(com.google.protobuf.ByteString.copyFrom(startToken));
+        } else if (seen > 0) {
             o.setAfterPosition(seen);
         } else if (after > 0) {
             o.setAfterPosition(after);
         } else if (since != null) {
             o.setSinceTime(BusEvent.timestamp(since));
+        } else if (history == 0 && watermarkToken != null) {
+            o.setResumeToken(com.google.protobuf.ByteString.copyFrom(watermarkToken));
         } else if (history == 0 && watermark > 0) {
             o.setAfterPosition(watermark);
         } else if (history == 0 && watermark == 0) {
@@ -379,6 +417,14 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
                 return;
             }
             healthy = true;
+            if (!value.getResumeToken().isEmpty()) {
+                // a log without one order of positions: the token says where to continue
+                byte[] token = value.getResumeToken().toByteArray();
+                lastToken = token;
+                lastPosition = value.getPosition();
+                queue.add(new Tokened(BusEvent.fromProto(value), token));
+                return;
+            }
             long position = value.getPosition();
             if (position > 0) {
                 if (position <= lastPosition) {
@@ -412,6 +458,7 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         private Duration reconnectFor = Duration.ofSeconds(60);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private int capacity = 1024;
+        private byte[] resumeToken;
 
         private Builder(String address, Channel channel) {
             this.address = address;
@@ -438,6 +485,16 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         /** Start after this log position (every later stored event, then live ones); 0: not set. */
         public Builder after(long position) {
             this.after = position;
+            return this;
+        }
+
+        /**
+         * Continue after the event that carried this resume token ({@link BusSubscriber#resumeToken()}),
+         * on a server whose log uses them (protobus-server on Kafka); null: not set. Takes
+         * precedence over every other start.
+         */
+        public Builder resumeToken(byte[] token) {
+            this.resumeToken = token == null || token.length == 0 ? null : token.clone();
             return this;
         }
 

@@ -121,7 +121,8 @@ final class ProtobusService implements BindableService {
         }
         SubscriptionSession session = new SubscriptionSession((ServerCallStreamObserver<byte[]>) response, batched,
                 filter, this);
-        session.start(options.getHistoryDepth(), options.getAfterPosition(), since);
+        session.start(options.getHistoryDepth(), options.getAfterPosition(), since,
+                options.getResumeToken().isEmpty() ? null : options.getResumeToken().toByteArray());
     }
 
     /**

@@ -108,7 +108,12 @@ final class PublishSession implements StreamObserver<byte[]> {
         }
         // Idle: append now on this gRPC worker thread (lowest latency). Busy: the running
         // drain takes this event with the others that arrive meanwhile (one append per batch).
-        drainer.wakeHere();
+        // A log that waits on the network appends on the pool, so that receiving goes on.
+        if (service.log().appendsRemotely()) {
+            drainer.wake();
+        } else {
+            drainer.wakeHere();
+        }
     }
 
     /** Stamps one event into {@code into}; returns the status of a bad event, else null. */

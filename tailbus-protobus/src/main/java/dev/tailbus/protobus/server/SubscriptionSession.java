@@ -3,6 +3,8 @@ package dev.tailbus.protobus.server;
 import com.google.protobuf.CodedOutputStream;
 import dev.tailbus.core.TailbusException;
 import dev.tailbus.core.log.AppendedEvent;
+import dev.tailbus.core.log.FeedStart;
+import dev.tailbus.core.log.LogFeed;
 import dev.tailbus.core.log.LogReader;
 import dev.tailbus.core.log.StoredEvent;
 import dev.tailbus.core.log.TopicStats;
@@ -73,6 +75,8 @@ final class SubscriptionSession {
     /** A log reader positioned at {@link #cursor}, or null. */
     private LogReader reader;
     private byte[] carried;
+    /** On a log without one order of positions: the log's own feed, which replaces the cursor. */
+    private LogFeed feed;
 
     SubscriptionSession(ServerCallStreamObserver<byte[]> observer, boolean batched, TopicFilter filter,
                         ProtobusService service) {
@@ -91,8 +95,9 @@ final class SubscriptionSession {
      * @param historyDepth  stored events per matching topic before the live ones
      * @param afterPosition resume after this position (0: not set)
      * @param sinceNanos    start at this receive time (negative: not set)
+     * @param resumeToken   continue after the event that carried it (null: not set)
      */
-    void start(int historyDepth, long afterPosition, long sinceNanos) {
+    void start(int historyDepth, long afterPosition, long sinceNanos, byte[] resumeToken) {
         observer.setOnReadyThreshold(TRANSPORT_BYTES);
         observer.setOnReadyHandler(drainer::wake);
         observer.setOnCancelHandler(() -> {
@@ -102,7 +107,12 @@ final class SubscriptionSession {
         // Registered before the snapshot: unstored events from now on are queued.
         service.registry().add(this);
         try {
-            openCursor(historyDepth, afterPosition, sinceNanos);
+            feed = service.log().openFeed(filter, new FeedStart(historyDepth, afterPosition, sinceNanos, resumeToken));
+            if (feed != null) {
+                feed.onData(this::onAppend);
+            } else {
+                openCursor(historyDepth, afterPosition, sinceNanos);
+            }
         } catch (TailbusException e) {
             // No drain runs before started is set: finishing here is safe.
             finish((e.kind() == TailbusException.Kind.BAD_INPUT ? Status.INVALID_ARGUMENT : Status.UNAVAILABLE)
@@ -280,6 +290,10 @@ final class SubscriptionSession {
             unstoredBytes.addAndGet(-live.length);
             return live;
         }
+        if (feed != null) {
+            StoredEvent e = feed.next();
+            return e == null ? null : e.event();
+        }
         return nextStored();
     }
 
@@ -358,6 +372,9 @@ final class SubscriptionSession {
         if (history != null) {
             history.close();
             history = null;
+        }
+        if (feed != null) {
+            feed.close();
         }
         if (cancelled || status == null) {
             return;

@@ -1,0 +1,305 @@
+package dev.tailbus.bench.kafka;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BytesValue;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Timestamp;
+import dev.tailbus.bench.Table;
+import dev.tailbus.core.log.LogConfig;
+import dev.tailbus.core.log.StorePattern;
+import dev.tailbus.kafka.KafkaLog;
+import dev.tailbus.kafka.KafkaSettings;
+import dev.tailbus.kafka.KafkaTestBroker;
+import dev.tailbus.protobus.client.StatusAnswer;
+import dev.tailbus.protobus.proto.EncapsulatedEvent;
+import dev.tailbus.protobus.proto.EventBatch;
+import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
+import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.protobus.proto.SubscriptionOptions;
+import dev.tailbus.protobus.proto.SubscriptionRequest;
+import dev.tailbus.protobus.server.ListenAddress;
+import dev.tailbus.protobus.server.ProtobusServer;
+import dev.tailbus.protobus.server.ProtobusServerConfig;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * protobus-server as a gateway on Kafka against Kafka's own clients, in the same run, on the
+ * same single-node broker (started by the benchmark as a child JVM, data in /tmp), with the same
+ * events: N events of a 100-byte payload on one topic. Baselines: a {@code KafkaProducer} sending
+ * the stamped event bytes with the gateway's producer settings (acks=all, idempotent), until all
+ * are acknowledged; a {@code KafkaConsumer} reading them back. Measured: {@code PublishBatch}
+ * (batches of 1000) until the gateway answers OK (Kafka acknowledged everything), and
+ * {@code SubscribeBatch} from the beginning until N events arrived, counted at the wire level.
+ *
+ * <p>Usage: {@code bin/tailbus-bench kafka.KafkaBenchmark [EVENTS]} (default 300,000).
+ */
+public final class KafkaBenchmark {
+    private static final int PAYLOAD = 100;
+    private static final int BATCH = 1000;
+
+    private KafkaBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 200_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "tailbus-kafka-bench");
+        Table table = new Table("what", "events/s", "vs Kafka's client");
+        QUIET.setLevel(java.util.logging.Level.SEVERE);
+        try (KafkaTestBroker broker = KafkaTestBroker.start(dir)) {
+            KafkaSettings settings = KafkaSettings.of(broker.bootstrap(), List.of(StorePattern.parse("{topic}:.*")))
+                    .withTopicPrefix("gw-");
+            ProtobusServerConfig config = new ProtobusServerConfig(new ListenAddress("127.0.0.1", 0),
+                    LogConfig.of(dir), 101, ProtobusServerConfig.DEFAULT_MAX_EVENT_BYTES, InstantSource.system());
+            double produce = 0;
+            double consume = 0;
+            double publish = 0;
+            double deliver = 0;
+            try (ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(
+                    new InetSocketAddress("127.0.0.1", 0)), config, KafkaLog.open(settings))) {
+                ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+                        .flowControlWindow(4 << 20).build();
+                try {
+                    // rounds in turn, the best of each kept: the machine is shared, and its noise is large
+                    for (int round = 0; round < rounds; round++) {
+                        List<EncapsulatedEvent> sample = sample("bench/" + round, events);
+                        produce = Math.max(produce, rawProduce(broker.bootstrap(), "raw-" + round, sample));
+                        publish = Math.max(publish, publishBatches(channel, sample));
+                        consume = Math.max(consume, rawConsume(broker.bootstrap(), "raw-" + round, events));
+                        deliver = Math.max(deliver, subscribeBatches(channel, "bench/" + round, events));
+                    }
+                } finally {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            }
+            table.row("Kafka producer (acks=all, idempotent)", Table.rate(produce), "1.00");
+            table.row("gateway PublishBatch (batches of " + BATCH + ")", Table.rate(publish), ratio(publish, produce));
+            table.row("Kafka consumer (from the beginning)", Table.rate(consume), "1.00");
+            table.row("gateway SubscribeBatch (from the beginning)", Table.rate(deliver), ratio(deliver, consume));
+        } finally {
+            delete(dir);
+        }
+        System.out.println("protobus-server on Kafka, " + events + " events of a " + PAYLOAD
+                + "-byte payload, one topic, one partition, single-node broker on this machine; best of "
+                + rounds + " rounds");
+        System.out.print(table.render());
+    }
+
+    /** Held so that its level stays: the Kafka clients speak only of errors. */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("org.apache.kafka");
+
+    private static String ratio(double value, double baseline) {
+        return String.format("%.2f", value / baseline);
+    }
+
+    private static List<EncapsulatedEvent> sample(String topic, int count) {
+        byte[] payload = new byte[PAYLOAD];
+        Any any = Any.pack(BytesValue.of(ByteString.copyFrom(payload)));
+        List<EncapsulatedEvent> out = new ArrayList<>(count);
+        long now = System.currentTimeMillis() / 1000;
+        for (int i = 0; i < count; i++) {
+            out.add(EncapsulatedEvent.newBuilder().setTopic(topic).setPayload(any)
+                    .setClientEventTime(Timestamp.newBuilder().setSeconds(now).setNanos(i))
+                    .setServerReceiveTime(Timestamp.newBuilder().setSeconds(now).setNanos(i))
+                    .setPayloadSize(any.getSerializedSize()).build());
+        }
+        return out;
+    }
+
+    private static Map<String, Object> producerSettings(String bootstrap) {
+        return Map.of("bootstrap.servers", bootstrap, "acks", "all", "enable.idempotence", true, "linger.ms", 1,
+                "batch.size", 256 * 1024, "compression.type", "none");
+    }
+
+    /** Kafka's producer alone: every event sent, then every acknowledgement awaited. */
+    private static double rawProduce(String bootstrap, String topic, List<EncapsulatedEvent> sample) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        List<byte[]> values = sample.stream().map(EncapsulatedEvent::toByteArray).toList();
+        byte[] key = sample.get(0).getTopic().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, values.get(0))).get(); // connected and warm
+            AtomicLong acked = new AtomicLong();
+            CountDownLatch all = new CountDownLatch(1);
+            long start = System.nanoTime();
+            for (byte[] v : values) {
+                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), key, v), (md, e) -> {
+                    if (e != null) {
+                        throw new IllegalStateException(e);
+                    }
+                    if (acked.incrementAndGet() == values.size()) {
+                        all.countDown();
+                    }
+                });
+            }
+            if (!all.await(5, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the producer did not finish");
+            }
+            return values.size() * 1e9 / (System.nanoTime() - start);
+        }
+    }
+
+    /** Kafka's consumer alone: the raw topic read from its beginning. */
+    private static double rawConsume(String bootstrap, String topic, int events) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
+                "max.poll.records", 2000, "isolation.level", "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, 1); // after the warm-up record
+            long start = System.nanoTime();
+            long seen = 0;
+            long deadline = start + TimeUnit.MINUTES.toNanos(5);
+            while (seen < events && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                seen += records.count();
+            }
+            return seen * 1e9 / (System.nanoTime() - start);
+        }
+    }
+
+    /** PublishBatch through the gateway, until its OK (Kafka acknowledged every event). */
+    private static double publishBatches(ManagedChannel channel, List<EncapsulatedEvent> sample) throws Exception {
+        warmUp(channel);
+        // serialized before the clock starts, as the producer's values are
+        List<byte[]> batches = new ArrayList<>();
+        for (int i = 0; i < sample.size(); i += BATCH) {
+            batches.add(EventBatch.newBuilder().addAllEvents(sample.subList(i, Math.min(sample.size(), i + BATCH)))
+                    .build().toByteArray());
+        }
+        MethodDescriptor<byte[], Status> method = ProtobusServiceGrpc.getPublishBatchMethod().toBuilder(BYTES,
+                io.grpc.protobuf.ProtoUtils.marshaller(Status.getDefaultInstance())).build();
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        long start = System.nanoTime();
+        ClientCallStreamObserver<byte[]> call = (ClientCallStreamObserver<byte[]>)
+                io.grpc.stub.ClientCalls.asyncClientStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
+                        StatusAnswer.into(answer));
+        for (byte[] batch : batches) {
+            while (!call.isReady()) {
+                LockSupport.parkNanos(20_000);
+            }
+            call.onNext(batch);
+        }
+        call.onCompleted();
+        Status status = answer.get(5, TimeUnit.MINUTES);
+        if (status.getCode() != 0) {
+            throw new IllegalStateException("publish failed: " + status.getMessage());
+        }
+        return sample.size() * 1e9 / (System.nanoTime() - start);
+    }
+
+    private static void warmUp(ManagedChannel channel) throws Exception {
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        StreamObserver<EventBatch> call = ProtobusServiceGrpc.newStub(channel).publishBatch(StatusAnswer.into(answer));
+        call.onNext(EventBatch.newBuilder().addEvents(EncapsulatedEvent.newBuilder().setTopic("bench/warm")).build());
+        call.onCompleted();
+        answer.get(1, TimeUnit.MINUTES);
+    }
+
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    /** SubscribeBatch through the gateway from the beginning, events counted without decoding them. */
+    private static double subscribeBatches(ManagedChannel channel, String topic, int events) throws Exception {
+        MethodDescriptor<byte[], byte[]> method = ProtobusServiceGrpc.getSubscribeBatchMethod().toBuilder(BYTES, BYTES).build();
+        ClientCall<byte[], byte[]> call = channel.newCall(method, CallOptions.DEFAULT);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicLong seen = new AtomicLong();
+        long start = System.nanoTime();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onMessage(byte[] message) {
+                if (seen.addAndGet(count(message)) >= events) {
+                    done.countDown();
+                }
+                call.request(1);
+            }
+
+            @Override
+            public void onClose(io.grpc.Status status, Metadata trailers) {
+                done.countDown();
+            }
+        }, new Metadata());
+        call.request(4);
+        call.sendMessage(SubscriptionRequest.newBuilder().addTopics(topic + "$").setOptions(SubscriptionOptions
+                .newBuilder().setSinceTime(Timestamp.newBuilder().setSeconds(0))).build().toByteArray());
+        call.halfClose();
+        done.await(5, TimeUnit.MINUTES);
+        long nanos = System.nanoTime() - start;
+        call.cancel("done", null);
+        if (seen.get() < events) {
+            throw new IllegalStateException("received " + seen.get() + " of " + events);
+        }
+        return seen.get() * 1e9 / nanos;
+    }
+
+    private static int count(byte[] batch) {
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(batch);
+            int n = 0;
+            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+                n++;
+                in.skipField(tag);
+            }
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

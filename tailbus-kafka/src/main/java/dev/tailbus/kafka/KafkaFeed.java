@@ -1,0 +1,414 @@
+package dev.tailbus.kafka;
+
+import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.log.EventWire;
+import dev.tailbus.core.log.FeedStart;
+import dev.tailbus.core.log.LogFeed;
+import dev.tailbus.core.log.StoredEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+/**
+ * One subscription on Kafka: its own consumer (no group: partitions assigned, offsets kept in
+ * the resume token, not in Kafka), read by a poller thread of its own into a queue bounded in
+ * bytes, from which the session takes events. The start offsets come from the request: a resume
+ * token's entries, Kafka's offsets for a time, or the ends of a snapshot after a history. New
+ * data topics that may hold matching topics are found every second and read from their beginning.
+ *
+ * <p>Each event goes out with its position (field 100) and the resume token after it (field
+ * 101) appended to the stored bytes. The token names, for every partition read, the next offset:
+ * during the history, a partition whose history is not all delivered yet stands at its next
+ * history event (resuming there delivers the rest of it, and possibly other topics' events in
+ * between, nothing twice); once its history is out, at the snapshot's end, where live reading
+ * starts. So history and live meet with no gap and no duplicate, and so do a token's two sides.
+ *
+ * <p>Threading: {@link #next()} from one thread at a time (the session's); the poller thread
+ * owns the consumer after the constructor; the queue and the byte budget join them.
+ */
+final class KafkaFeed implements LogFeed {
+    private static final System.Logger LOG = System.getLogger(KafkaFeed.class.getName());
+    /** Bytes of events queued for the session before the poller waits. */
+    static final int QUEUE_BYTES = 8 << 20;
+    private static final long DISCOVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final byte POSITION_TAG0 = (byte) 0xA0;
+    private static final byte TOKEN_TAG0 = (byte) 0xAA;
+    private static final byte TAG1 = (byte) 0x06;
+
+    /** One record for the session. */
+    record Item(long base, long offset, String topic, long timeMs, byte[] value) {
+    }
+
+    /** The events of one poll, and the bytes of the budget they hold. */
+    record Chunk(List<Item> items, int bytes) {
+    }
+
+    /** A history: its events in delivery order, and the offsets it stands at afterwards. */
+    record History(List<Item> items, Map<TopicPartition, Long> ends) {
+    }
+
+    private final KafkaLog log;
+    private final Predicate<String> filter;
+    private final long sinceNanos;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    /** What the poller read, a poll's worth of events per entry, with their charge to the budget. */
+    private final ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>();
+    private final Semaphore budget = new Semaphore(QUEUE_BYTES);
+    /** Partition base to the next offset after what was delivered: the token. Session thread only. */
+    private final Map<Long, Long> next = new TreeMap<>();
+    /** Per partition base with history left: its offset after the history. */
+    private final Map<Long, Long> historyEnd = new HashMap<>();
+    /** Per partition base with history left: the offset of its last history event. */
+    private final Map<Long, Long> historyLast = new HashMap<>();
+    private final Map<TopicPartition, Long> bases = new HashMap<>();
+    private final Thread poller;
+    private Iterator<Item> history;
+    /** The chunk being delivered, and where in it. */
+    private Chunk current;
+    private int index;
+    private volatile Runnable hook = () -> { };
+    private volatile boolean closed;
+
+    KafkaFeed(KafkaLog log, Predicate<String> filter, FeedStart start) {
+        this.log = log;
+        this.filter = filter;
+        this.sinceNanos = start.resumeToken() == null && start.afterPosition() <= 0 ? start.sinceNanos() : -1;
+        if (start.resumeToken() == null && start.afterPosition() > 0) {
+            throw new KafkaLogException(Kind.BAD_INPUT, "after_position cannot resume on Kafka, whose partitions have "
+                    + "no common order: resume with resume_token (which every event carries)");
+        }
+        Map<Long, Long> token = start.resumeToken() == null ? null : ResumeToken.decode(start.resumeToken());
+        List<TopicPartition> partitions = log.dataPartitions(name -> log.router().mayHold(name, filter));
+        for (TopicPartition tp : partitions) {
+            bases.put(tp, log.base(tp));
+        }
+        Map<TopicPartition, Long> from = new HashMap<>();
+        if (token != null) {
+            for (TopicPartition tp : partitions) {
+                Long offset = token.get(bases.get(tp));
+                from.put(tp, offset == null ? 0L : offset);
+            }
+        } else if (sinceNanos >= 0) {
+            Map<TopicPartition, Long> times = new HashMap<>();
+            partitions.forEach(tp -> times.put(tp, Math.floorDiv(sinceNanos, 1_000_000L)));
+            Map<TopicPartition, Long> ends = log.endOffsets(partitions, new HashMap<>());
+            Map<TopicPartition, OffsetAndTimestamp> found = log.offsetsForTimes(times);
+            for (TopicPartition tp : partitions) {
+                OffsetAndTimestamp at = found.get(tp);
+                from.put(tp, at != null ? at.offset() : ends.getOrDefault(tp, 0L));
+            }
+        } else if (start.historyDepth() > 0) {
+            History h = history(log, filter, start.historyDepth());
+            for (Item item : h.items()) {
+                // a topic made between the listing and the history: read live after its history too
+                TopicPartition tp = log.partitionOf(item.base());
+                if (bases.putIfAbsent(tp, item.base()) == null) {
+                    partitions.add(tp);
+                }
+            }
+            for (TopicPartition tp : partitions) {
+                from.put(tp, h.ends().getOrDefault(tp, 0L));
+            }
+            for (Item item : h.items()) {
+                TopicPartition tp = log.partitionOf(item.base());
+                historyEnd.putIfAbsent(item.base(), h.ends().getOrDefault(tp, item.offset() + 1));
+                historyLast.merge(item.base(), item.offset(), Math::max);
+                next.merge(item.base(), item.offset(), Math::min);
+            }
+            history = h.items().iterator();
+        } else {
+            from.putAll(log.endOffsets(partitions, new HashMap<>()));
+        }
+        for (TopicPartition tp : partitions) {
+            next.putIfAbsent(bases.get(tp), from.get(tp));
+        }
+        this.consumer = log.clients().consumer("feed");
+        try {
+            consumer.assign(partitions);
+            for (TopicPartition tp : partitions) {
+                consumer.seek(tp, from.get(tp));
+            }
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw e;
+        }
+        this.poller = new Thread(this::poll, "tailbus-kafka-feed-" + THREADS.incrementAndGet());
+        poller.setDaemon(true);
+        poller.start();
+    }
+
+    /**
+     * The last {@code depth} events of every topic that {@code filter} matches, from the catalog's
+     * snapshot, in receive-time order (ties by position).
+     */
+    static History history(KafkaLog log, Predicate<String> filter, int depth) {
+        TopicCatalog catalog = log.catalog();
+        catalog.refresh();
+        Map<TopicPartition, Long> ends = catalog.scanned();
+        Map<TopicPartition, Map<String, Long>> wanted = new HashMap<>();
+        for (TopicCatalog.Entry e : catalog.entries().values()) {
+            if (filter.test(e.topic)) {
+                wanted.computeIfAbsent(e.home, tp -> new HashMap<>()).put(e.topic, Math.min(depth, e.events));
+            }
+        }
+        Map<TopicPartition, Long> begins = new HashMap<>();
+        log.endOffsets(new ArrayList<>(wanted.keySet()), begins);
+        List<Item> items = new ArrayList<>();
+        for (Map.Entry<TopicPartition, Map<String, Long>> w : wanted.entrySet()) {
+            TopicPartition tp = w.getKey();
+            long base = log.base(tp);
+            Map<String, ArrayDeque<Item>> found = new HashMap<>();
+            Map<String, Long> need = w.getValue();
+            long total = need.values().stream().mapToLong(Long::longValue).sum();
+            long hi = ends.getOrDefault(tp, 0L);
+            long begin = begins.getOrDefault(tp, 0L);
+            long window = Math.max(64, total);
+            while (hi > begin && !satisfied(need, found)) {
+                long lo = Math.max(begin, hi - window);
+                Map<String, List<Item>> chunk = new HashMap<>();
+                catalog.scan(Map.of(tp, lo), Map.of(tp, hi), r -> {
+                    if (r.key() == null || r.value() == null) {
+                        return;
+                    }
+                    String topic = new String(r.key(), StandardCharsets.UTF_8);
+                    if (need.containsKey(topic) && log.router().isHome(tp.topic(), topic)) {
+                        chunk.computeIfAbsent(topic, t -> new ArrayList<>())
+                                .add(new Item(base, r.offset(), topic, r.timestamp(), r.value()));
+                    }
+                });
+                for (Map.Entry<String, List<Item>> c : chunk.entrySet()) {
+                    ArrayDeque<Item> have = found.computeIfAbsent(c.getKey(), t -> new ArrayDeque<>());
+                    List<Item> list = c.getValue();
+                    for (int i = list.size() - 1; i >= 0 && have.size() < need.get(c.getKey()); i--) {
+                        have.addFirst(list.get(i));
+                    }
+                }
+                hi = lo;
+                window *= 2;
+            }
+            found.values().forEach(items::addAll);
+        }
+        items.sort(Comparator.comparingLong(Item::timeMs).thenComparingLong(Item::base).thenComparingLong(Item::offset));
+        return new History(items, ends);
+    }
+
+    private static boolean satisfied(Map<String, Long> need, Map<String, ArrayDeque<Item>> found) {
+        for (Map.Entry<String, Long> n : need.entrySet()) {
+            ArrayDeque<Item> have = found.get(n.getKey());
+            if ((have == null ? 0 : have.size()) < n.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public StoredEvent next() {
+        if (history != null) {
+            if (history.hasNext()) {
+                Item h = history.next();
+                long last = historyLast.get(h.base());
+                next.put(h.base(), h.offset() == last ? historyEnd.get(h.base()) : h.offset() + 1);
+                return event(h);
+            }
+            history = null;
+        }
+        if (current == null || index == current.items().size()) {
+            if (current != null) {
+                budget.release(current.bytes());
+            }
+            current = queue.poll();
+            index = 0;
+            if (current == null) {
+                return null;
+            }
+        }
+        Item item = current.items().get(index++);
+        next.put(item.base(), item.offset() + 1);
+        return event(item);
+    }
+
+    private StoredEvent event(Item item) {
+        long position = Positions.of(item.base(), item.offset());
+        byte[] token = ResumeToken.encode(next);
+        byte[] value = item.value();
+        int size = value.length + 2 + EventWire.varintSize(position) + 2 + EventWire.varintSize(token.length)
+                + token.length;
+        byte[] out = new byte[size];
+        System.arraycopy(value, 0, out, 0, value.length);
+        int at = value.length;
+        out[at++] = POSITION_TAG0;
+        out[at++] = TAG1;
+        at = EventWire.writeVarint(out, at, position);
+        out[at++] = TOKEN_TAG0;
+        out[at++] = TAG1;
+        at = EventWire.writeVarint(out, at, token.length);
+        System.arraycopy(token, 0, out, at, token.length);
+        return new StoredEvent(position, item.topic(), item.timeMs() * 1_000_000L, out);
+    }
+
+    @Override
+    public void onData(Runnable h) {
+        this.hook = h == null ? () -> { } : h;
+    }
+
+
+    /** The poller thread: reads, filters, queues, and tells the session. */
+    private void poll() {
+        long lastDiscovery = System.nanoTime();
+        EventWire.Fields fields = new EventWire.Fields();
+        // consecutive records mostly share their key and partition: decode and look up once
+        byte[] lastKey = null;
+        String lastTopic = null;
+        String lastKafkaTopic = null;
+        int lastPartition = -1;
+        boolean lastWanted = false;
+        long lastBase = 0;
+        try {
+            while (!closed) {
+                if (System.nanoTime() - lastDiscovery > DISCOVERY_NANOS) {
+                    lastDiscovery = System.nanoTime();
+                    discover();
+                }
+                if (consumer.assignment().isEmpty()) {
+                    // nothing to read until a data topic appears: look again soon
+                    java.util.concurrent.locks.LockSupport.parkNanos(DISCOVERY_NANOS / 5);
+                    continue;
+                }
+                List<Item> items = new ArrayList<>();
+                int bytes = 0;
+                org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> polled;
+                try {
+                    polled = consumer.poll(Duration.ofMillis(200));
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    // the cluster is away or in trouble: the subscriber waits, the feed tries again
+                    LOG.log(System.Logger.Level.DEBUG, "subscription feed waits: " + KafkaLogException.reason(e));
+                    java.util.concurrent.locks.LockSupport.parkNanos(DISCOVERY_NANOS / 2);
+                    continue;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    if (r.key() == null || r.value() == null) {
+                        continue;
+                    }
+                    if (r.partition() != lastPartition || !r.topic().equals(lastKafkaTopic)) {
+                        lastKafkaTopic = r.topic();
+                        lastPartition = r.partition();
+                        lastBase = bases.get(new TopicPartition(r.topic(), r.partition()));
+                        lastKey = null;
+                    }
+                    if (!java.util.Arrays.equals(r.key(), lastKey)) {
+                        lastKey = r.key();
+                        lastTopic = new String(r.key(), StandardCharsets.UTF_8);
+                        lastWanted = filter.test(lastTopic) && log.router().isHome(r.topic(), lastTopic);
+                    }
+                    if (!lastWanted) {
+                        continue;
+                    }
+                    if (sinceNanos >= 0 && r.timestamp() <= Math.floorDiv(sinceNanos, 1_000_000L)
+                            && EventWire.parse(r.value(), 0, r.value().length, fields)
+                            && fields.receiveTimeNanos < sinceNanos) {
+                        continue; // same millisecond, earlier nanosecond
+                    }
+                    items.add(new Item(lastBase, r.offset(), lastTopic, r.timestamp(), r.value()));
+                    bytes += r.value().length + 64;
+                }
+                if (items.isEmpty()) {
+                    continue;
+                }
+                int charge = Math.min(QUEUE_BYTES, bytes);
+                while (!budget.tryAcquire(charge, 100, TimeUnit.MILLISECONDS)) {
+                    if (closed) {
+                        return;
+                    }
+                }
+                queue.add(new Chunk(items, charge));
+                hook.run();
+            }
+        } catch (WakeupException | InterruptedException e) {
+            // closed
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.log(System.Logger.Level.WARNING, "subscription feed stopped: " + KafkaLogException.reason(e));
+            }
+        } finally {
+            consumer.close(Duration.ZERO);
+        }
+    }
+
+    /** Adds data topics and partitions that appeared since, read from their beginning. */
+    private void discover() {
+        try {
+            discoverNow();
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the cluster is away; the next look, a second later, tries again
+            LOG.log(System.Logger.Level.DEBUG, "cannot look for new topics: " + KafkaLogException.reason(e));
+        }
+    }
+
+    private void discoverNow() {
+        Map<String, List<PartitionInfo>> topics = consumer.listTopics(Duration.ofSeconds(5));
+        Set<TopicPartition> added = new HashSet<>();
+        for (Map.Entry<String, List<PartitionInfo>> t : topics.entrySet()) {
+            if (!log.router().mayHold(t.getKey(), filter)) {
+                continue;
+            }
+            for (PartitionInfo p : t.getValue()) {
+                TopicPartition tp = new TopicPartition(p.topic(), p.partition());
+                if (!bases.containsKey(tp)) {
+                    added.add(tp);
+                }
+            }
+        }
+        if (added.isEmpty()) {
+            return;
+        }
+        for (TopicPartition tp : added) {
+            bases.put(tp, log.base(tp));
+        }
+        Collection<TopicPartition> all = new ArrayList<>(consumer.assignment());
+        all.addAll(added);
+        consumer.assign(all);
+        consumer.seekToBeginning(added);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        consumer.wakeup();
+        java.util.concurrent.locks.LockSupport.unpark(poller);
+        try {
+            poller.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
