@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -97,6 +98,9 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String maxEventSize;
 
+    @Mixin
+    ServerSecurityOptions security = new ServerSecurityOptions();
+
     @Override
     public Integer call() throws Exception {
         configureLogging(logLevel);
@@ -125,9 +129,10 @@ public final class ProtobusServerCommand implements Callable<Integer> {
         ProtobusServerConfig config = new ProtobusServerConfig(listen, store.build(), maxThreads, (int) maxEvent,
                 InstantSource.system());
 
+        NettyServerBuilder builder = security.serverBuilder(listen.socketAddress());
         CountDownLatch stop = new CountDownLatch(1);
         SignalTrap.onTermination(stop::countDown);
-        ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
+        ProtobusServer server = ProtobusServer.start(builder, config);
         Logger log = Logger.getLogger("dev.tailbus.protobus");
         String host = listen.host() == null ? "" : listen.host();
         log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());

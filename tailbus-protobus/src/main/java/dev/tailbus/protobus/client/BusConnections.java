@@ -21,14 +21,25 @@ final class BusConnections {
 
     /** A plaintext channel to {@code address} ({@code HOST:PORT}; {@code :PORT} means localhost). */
     static ManagedChannel open(String address) {
+        return open(address, BusCredentials.NONE);
+    }
+
+    /**
+     * A channel to {@code address} with {@code credentials}: TLS or plain text, and the access
+     * token on every call.
+     */
+    static ManagedChannel open(String address, BusCredentials credentials) {
         ListenAddress a = ListenAddress.parse(address);
         if (a.port() == 0) {
             throw new ProtobusException(Kind.BAD_INPUT, "address '" + address + "' needs a port other than 0");
         }
-        return NettyChannelBuilder.forAddress(a.host() == null ? "localhost" : a.host(), a.port())
-                .usePlaintext()
-                .maxInboundMessageSize(MAX_INBOUND_BYTES)
-                .build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(a.host() == null ? "localhost" : a.host(), a.port(),
+                        credentials.channelCredentials())
+                .maxInboundMessageSize(MAX_INBOUND_BYTES);
+        if (credentials.token() != null) {
+            builder.intercept(new BearerToken(credentials.token()));
+        }
+        return builder.build();
     }
 
     /** Shuts a channel down and waits a little for its threads. */
@@ -49,6 +60,10 @@ final class BusConnections {
         while (root != null && root.getCause() != null) {
             root = root.getCause();
         }
+        String tls = TlsFailures.explain(t);
+        if (tls != null) {
+            return new ProtobusException(Kind.UNAVAILABLE, "cannot " + what + ": TLS with " + target + " failed: " + tls, t);
+        }
         if (root != null && root.getMessage() != null && (s.getDescription() == null
                 || s.getDescription().equals("io exception"))) {
             // the transport's own words, such as "Connection refused", say more than "io exception"
@@ -60,6 +75,11 @@ final class BusConnections {
                     "cannot " + what + ": server " + target + " unreachable (" + detail + ")", t);
             case INVALID_ARGUMENT, OUT_OF_RANGE -> new ProtobusException(Kind.BAD_INPUT,
                     "cannot " + what + ": " + detail, t);
+            case UNAUTHENTICATED -> new ProtobusException(Kind.UNAVAILABLE,
+                    "cannot " + what + ": not authenticated by " + target + ": " + detail
+                            + " (give an access token with --token or TAILBUS_TOKEN)", t);
+            case PERMISSION_DENIED -> new ProtobusException(Kind.UNAVAILABLE,
+                    "cannot " + what + ": permission denied: " + detail, t);
             default -> new ProtobusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": " + s.getCode() + ": " + detail, t);
         };
