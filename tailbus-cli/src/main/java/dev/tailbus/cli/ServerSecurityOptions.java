@@ -5,7 +5,10 @@ import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ServerTls;
 import dev.tailbus.protobus.server.TokenGate;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 import picocli.CommandLine.Option;
@@ -19,22 +22,22 @@ final class ServerSecurityOptions {
     private static final Logger LOG = Logger.getLogger("dev.tailbus.protobus");
 
     @Option(names = "--tls-cert", paramLabel = "FILE",
-            description = "serve TLS with this certificate chain (PEM, the server's own certificate first); "
-                    + "needs --tls-key (default: plain text)")
+            description = "Serve TLS with this certificate chain (PEM, the server's own certificate first); "
+                    + "needs --tls-key (default: plain text).")
     Path tlsCert;
 
     @Option(names = "--tls-key", paramLabel = "FILE",
-            description = "the private key of --tls-cert (PEM, PKCS#8: -----BEGIN PRIVATE KEY-----)")
+            description = "The private key of --tls-cert (PEM, PKCS#8: -----BEGIN PRIVATE KEY-----).")
     Path tlsKey;
 
     @Option(names = "--tls-client-ca", paramLabel = "FILE",
-            description = "mutual TLS: accept only clients presenting a certificate signed by a CA of this PEM file")
+            description = "Mutual TLS: accept only clients presenting a certificate signed by a CA of this PEM file.")
     Path tlsClientCa;
 
     @Option(names = "--auth-tokens", paramLabel = "FILE",
-            description = {"let in only calls with one of the access tokens of FILE (authorization: Bearer TOKEN), "
+            description = {"Let in only calls with one of the access tokens of FILE (authorization: Bearer TOKEN), "
                     + "one per line with its rights: TOKEN publish=REGEX subscribe=REGEX admin; reread on SIGHUP "
-                    + "(default: no tokens checked)"})
+                    + "(default: no tokens checked)."})
     Path authTokens;
 
     /**
@@ -54,6 +57,7 @@ final class ServerSecurityOptions {
         if (tlsCert != null) {
             ServerTls tls = ServerTls.load(tlsCert, tlsKey, tlsClientCa);
             builder = NettyServerBuilder.forAddress(address, tls.credentials());
+            warnIfEveryoneReads(tlsKey);
             LOG.info("TLS with certificate " + tlsCert + (tlsClientCa == null ? ""
                     : "; clients need a certificate signed by a CA of " + tlsClientCa));
         } else {
@@ -61,11 +65,23 @@ final class ServerSecurityOptions {
         }
         if (authTokens != null) {
             TokenGate gate = TokenGate.load(authTokens);
+            warnIfEveryoneReads(authTokens);
             // Server-wide, so it runs before the per-service --max-threads limit.
             builder.intercept(gate);
             SignalTrap.onHangup(gate::reload);
             LOG.info("checking " + gate.size() + " access tokens from " + authTokens + " (SIGHUP rereads it)");
         }
         return builder;
+    }
+
+    /** A secret that every user of the machine can read deserves a line, not a refusal. */
+    private static void warnIfEveryoneReads(Path secret) {
+        try {
+            if (Files.getPosixFilePermissions(secret).contains(PosixFilePermission.OTHERS_READ)) {
+                LOG.warning(secret + " is readable by every user of this machine; chmod 600 it");
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // no POSIX permissions to judge: say nothing
+        }
     }
 }
