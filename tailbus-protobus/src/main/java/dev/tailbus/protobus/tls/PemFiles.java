@@ -30,12 +30,12 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * PEM files for TLS, read and checked once, for the server and the clients alike: certificate
- * chains, CA bundles and unencrypted PKCS#8 private keys ({@code -----BEGIN PRIVATE KEY-----}),
+ * chains, CA bundles and unencrypted PKCS#8 RSA or EC private keys ({@code -----BEGIN PRIVATE KEY-----}),
  * turned into the JDK's key and trust managers.
  *
  * <p>Design note: the files are parsed here rather than handed to gRPC so that each mistake an
  * operator makes (a missing file, a file of the wrong kind, a key that belongs to another
- * certificate) is one line naming the file when the tool starts, not a stack trace or a failed
+ * certificate, a kind of key the transport cannot use) is one line naming the file when the tool starts, not a stack trace or a failed
  * handshake later. A key is matched to its certificate by signing a random challenge with the
  * key and verifying it with the certificate's public key.
  *
@@ -43,8 +43,8 @@ import javax.net.ssl.TrustManagerFactory;
  * read, {@link Kind#BAD_INPUT} for one whose content is wrong. Stateless and thread-safe.
  */
 public final class PemFiles {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
+    private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----",
+            Pattern.DOTALL);
     /** No certificate chain or key file is this large. */
     private static final long MAX_FILE_BYTES = 1 << 20;
     private static final char[] STORE_PASSWORD = "tailbus".toCharArray();
@@ -78,7 +78,8 @@ public final class PemFiles {
     }
 
     /**
-     * The private key of {@code file}: one unencrypted PKCS#8 key (RSA, EC or EdDSA).
+     * The private key of {@code file}: one unencrypted PKCS#8 key, RSA or EC (the TLS transport
+     * cannot serve EdDSA, DSA or RSA-PSS keys: those are refused here with a clear line).
      *
      * @throws TailbusException the file cannot be read, or holds no such key
      */
@@ -86,18 +87,27 @@ public final class PemFiles {
         for (Block b : blocks(file, "key")) {
             switch (b.type()) {
                 case "PRIVATE KEY" -> {
-                    for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS", "DSA"}) {
+                    for (String algorithm : new String[] {"RSA", "EC"}) {
                         try {
                             return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(b.der()));
                         } catch (GeneralSecurityException e) {
                             // not this algorithm: try the next
                         }
                     }
+                    for (String algorithm : new String[] {"Ed25519", "Ed448", "RSASSA-PSS", "DSA"}) {
+                        try {
+                            KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(b.der()));
+                            throw new TailbusException(Kind.BAD_INPUT, "key file " + file + " holds an " + algorithm
+                                    + " key, which the TLS transport cannot serve; use an RSA or EC (ECDSA) key");
+                        } catch (GeneralSecurityException e) {
+                            // not this algorithm either
+                        }
+                    }
                     throw new TailbusException(Kind.BAD_INPUT, "key file " + file
                             + " holds a private key of an unknown or malformed kind");
                 }
                 case "RSA PRIVATE KEY", "EC PRIVATE KEY" -> throw new TailbusException(Kind.BAD_INPUT, "key file " + file
-                        + " holds a " + b.type().substring(0, 2) + " key in the old format; convert it to PKCS#8 with: "
+                        + " holds an " + b.type().substring(0, b.type().indexOf(' ')) + " key in the old format; convert it to PKCS#8 with: "
                         + "openssl pkcs8 -topk8 -nocrypt -in " + file + " -out NEW_FILE");
                 case "ENCRYPTED PRIVATE KEY" -> throw new TailbusException(Kind.BAD_INPUT, "key file " + file
                         + " holds an encrypted key; decrypt it with: openssl pkcs8 -in " + file + " -out NEW_FILE");
@@ -160,13 +170,8 @@ public final class PemFiles {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
-            case "DSA" -> "SHA256withDSA";
-            case "Ed25519", "Ed448", "EdDSA" -> "EdDSA";
-            default -> null; // RSASSA-PSS needs parameters: left to the handshake
+            default -> throw new IllegalStateException("privateKey() returns RSA and EC keys only");
         };
-        if (algorithm == null) {
-            return;
-        }
         boolean matches;
         try {
             byte[] challenge = new byte[32];
@@ -188,7 +193,16 @@ public final class PemFiles {
         }
     }
 
-    private record Block(String type, byte[] der) {
+    /** A PEM block: its type and its base64 text, decoded when needed. */
+    private record Block(Path file, String what, String type, String text) {
+        byte[] der() {
+            try {
+                return Base64.getMimeDecoder().decode(text);
+            } catch (IllegalArgumentException e) {
+                throw new TailbusException(Kind.BAD_INPUT, what + " file " + file + " holds a malformed PEM block ("
+                        + type + "): " + e.getMessage());
+            }
+        }
     }
 
     private static List<Block> blocks(Path file, String what) {
@@ -207,12 +221,7 @@ public final class PemFiles {
         List<Block> out = new ArrayList<>();
         Matcher m = BLOCK.matcher(text);
         while (m.find()) {
-            try {
-                out.add(new Block(m.group(1), Base64.getMimeDecoder().decode(m.group(2))));
-            } catch (IllegalArgumentException e) {
-                throw new TailbusException(Kind.BAD_INPUT, what + " file " + file + " holds a malformed PEM block ("
-                        + m.group(1) + "): " + e.getMessage());
-            }
+            out.add(new Block(file, what, m.group(1), m.group(2)));
         }
         return out;
     }
