@@ -60,7 +60,8 @@ public record TestCertificates(Path caCert, Path serverCert, Path serverKey, Pat
                 "-CAcreateserial", "-days", "2", "-extfile", name + ".ext", "-out", name + ".pem");
     }
 
-    private static void openssl(Path dir, String... args) throws Exception {
+    /** Runs {@code openssl ARGS...} in {@code dir}; throws with its stderr when it fails. */
+    public static void openssl(Path dir, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(OPENSSL));
         command.addAll(List.of(args));
         Launcher.Result r = Launcher.run(new ProcessBuilder(command).directory(dir.toFile()), new byte[0],

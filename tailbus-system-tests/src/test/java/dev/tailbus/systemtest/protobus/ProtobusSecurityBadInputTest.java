@@ -57,6 +57,10 @@ class ProtobusSecurityBadInputTest {
         assertServerRefuses(2, "certificate file " + key + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
                 "--tls-cert", key, "--tls-key", key);
         assertServerRefuses(2, "give --tls-cert and --tls-key together", "--tls-key", key);
+        TestCertificates.openssl(root, "genrsa", "-traditional", "-out", "old.key", "2048");
+        Path old = root.resolve("old.key");
+        assertServerRefuses(2, "key file " + old + " holds an RSA key in the old format; convert it to PKCS#8 with: "
+                + "openssl pkcs8 -topk8 -nocrypt -in " + old + " -out NEW_FILE", "--tls-cert", cert, "--tls-key", old.toString());
         assertServerRefuses(1, "cannot read CA certificate file " + missing + ": no such file",
                 "--tls-cert", cert, "--tls-key", key, "--tls-client-ca", missing.toString());
 
