@@ -36,6 +36,10 @@ final class ConnectionOptions {
      * @throws ProtobusException bad input for a client certificate without its key or the other way round
      */
     BusCredentials credentials() {
+        // An environment variable set to nothing is as good as unset.
+        tlsCa = given(tlsCa);
+        tlsCert = given(tlsCert);
+        tlsKey = given(tlsKey);
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new ProtobusException(Kind.BAD_INPUT, "give --tls-cert and --tls-key together (or "
                     + "TAILBUS_TLS_CERT and TAILBUS_TLS_KEY)");
@@ -51,5 +55,9 @@ final class ConnectionOptions {
             c = c.withToken(token.strip());
         }
         return c;
+    }
+
+    private static Path given(Path p) {
+        return p == null || p.toString().isEmpty() ? null : p;
     }
 }
