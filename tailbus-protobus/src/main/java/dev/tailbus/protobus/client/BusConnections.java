@@ -70,6 +70,12 @@ final class BusConnections {
             String m = root.getMessage();
             detail = m.contains("Connection refused") ? "connection refused" : m;
         }
+        // What a plain-text client sees of a TLS server, which drops it without a word.
+        if ("Network closed for unknown reason".equals(s.getDescription())) {
+            detail = "connection closed by the server; if it uses TLS, give --tls-ca or TAILBUS_TLS_CA";
+        } else if (detail.contains("Connection reset by peer")) {
+            detail = "connection reset by the server; if it uses TLS, give --tls-ca or TAILBUS_TLS_CA";
+        }
         return switch (s.getCode()) {
             case UNAVAILABLE, DEADLINE_EXCEEDED -> new ProtobusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": server " + target + " unreachable (" + detail + ")", t);

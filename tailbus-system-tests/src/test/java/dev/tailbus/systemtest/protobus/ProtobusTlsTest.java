@@ -99,7 +99,8 @@ class ProtobusTlsTest {
         Launcher.Result plain = tailbus(Map.of(), "x\n", "publish", "-t", "tls/plain", "-a", address);
         assertThat(plain.exitStatus()).isEqualTo(1);
         assertThat(stderrLines(plain)).singleElement().asString()
-                .startsWith("tailbus publish: cannot publish to tls/plain: server " + address + " unreachable");
+                .startsWith("tailbus publish: cannot publish to tls/plain: server " + address + " unreachable (connection ")
+                .endsWith(" by the server; if it uses TLS, give --tls-ca or TAILBUS_TLS_CA)");
 
         assertThatThrownBy(() -> {
             try (BusPublisher p = BusPublisher.builder(address).build()) {
