@@ -11,6 +11,8 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -39,6 +41,17 @@ final class SubscriptionSession {
     private static final int BATCH_BYTES = 128 * 1024;
     /** Bytes the transport may hold for a subscriber before it stops being ready. */
     private static final int TRANSPORT_BYTES = 1 << 20;
+
+    /** Reads {@link #cursor} whole from other threads (written only by drains). */
+    private static final VarHandle CURSOR;
+
+    static {
+        try {
+            CURSOR = MethodHandles.lookup().findVarHandle(SubscriptionSession.class, "cursor", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final ServerCallStreamObserver<byte[]> observer;
     private final boolean batched;
@@ -149,6 +162,15 @@ final class SubscriptionSession {
             }
         }
         return first == Long.MAX_VALUE ? -1 : first - 1;
+    }
+
+    /**
+     * The position up to which the log has been looked through (sent, or skipped as not
+     * matching), for the lag a metrics exporter shows; read from any thread, so possibly a
+     * little stale. During the history it is the snapshot position.
+     */
+    long position() {
+        return (long) CURSOR.getOpaque(this);
     }
 
     /** From the registry: the log has news. */
