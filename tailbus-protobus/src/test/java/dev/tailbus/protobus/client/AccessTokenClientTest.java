@@ -17,6 +17,13 @@ import dev.tailbus.protobus.server.TokenGate;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
@@ -208,5 +215,47 @@ class AccessTokenClientTest {
         assertThatThrownBy(() -> publish(PUBLISHER, text("allowed/a", "x")))
                 .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
         assertThat(storedTopics()).containsExactly("fresh/a");
+    }
+
+    @Test
+    void shouldAnswerHealthChecksWithoutATokenAndServeReflectionOnlyToAKnownToken() throws Exception {
+        assertThat(HealthGrpc.newBlockingStub(raw).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.SERVING);
+
+        assertThat(listServices(null)).failsWithin(Duration.ofSeconds(30)).withThrowableThat()
+                .havingCause().satisfies(t -> assertThat(Status.fromThrowable(t).getCode())
+                        .isEqualTo(Status.Code.UNAUTHENTICATED));
+        assertThat(listServices(WRITER).get(30, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
+                .extracting(ServiceResponse::getName).contains("protobus.ProtobusService");
+    }
+
+    /** The first answer to a reflection request listing the services, with {@code token} if not null. */
+    private CompletableFuture<ServerReflectionResponse> listServices(String token) {
+        Metadata headers = new Metadata();
+        if (token != null) {
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        }
+        CompletableFuture<ServerReflectionResponse> first = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(raw)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse value) {
+                        first.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        first.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        first.completeExceptionally(new IllegalStateException("ended without an answer"));
+                    }
+                });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        requests.onCompleted();
+        return first;
     }
 }
