@@ -3,6 +3,7 @@ package dev.tailbus.cli;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.TopicPatterns;
 import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.client.BusJson;
 import dev.tailbus.protobus.client.BusSubscriber;
 import dev.tailbus.protobus.server.ListenAddress;
 import dev.tailbus.protobus.server.ProtobusException;
@@ -180,8 +181,7 @@ public final class SubscribeCommand implements Callable<Integer> {
             out.write('\n');
         } else {
             line.setLength(0);
-            BusJson.event(line, e);
-            line.append('\n');
+            line.append(BusJson.event(e)).append('\n');
             out.write(line.toString().getBytes(StandardCharsets.UTF_8));
         }
     }

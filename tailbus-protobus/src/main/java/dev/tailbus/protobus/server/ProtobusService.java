@@ -147,10 +147,14 @@ final class ProtobusService implements BindableService {
         return io.grpc.Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 
-    /** Appends a publisher's batch, then tells the subscriptions (see {@link SessionRegistry#afterAppend}). */
-    void append(List<EventToAppend> batch) {
+    /**
+     * Appends a publisher's batch, then tells the subscriptions (see {@link SessionRegistry#afterAppend});
+     * returns the appended events, in the batch's order.
+     */
+    List<AppendedEvent> append(List<EventToAppend> batch) {
         List<AppendedEvent> appended = log.append(batch);
         registry.afterAppend(appended);
+        return appended;
     }
 
     long nowNanos() {
