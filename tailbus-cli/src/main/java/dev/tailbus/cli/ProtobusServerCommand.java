@@ -156,6 +156,7 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             throw new ProtobusException(Kind.BAD_INPUT, "--http-heartbeat must be positive, got " + httpHeartbeat);
         }
         if (httpAddress != null) {
+            security.refuseTlsWith("--http-address");
             try {
                 http = ListenAddress.parse(httpAddress);
             } catch (ProtobusException e) {

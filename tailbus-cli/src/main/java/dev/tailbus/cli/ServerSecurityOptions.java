@@ -74,6 +74,19 @@ final class ServerSecurityOptions {
         return builder;
     }
 
+    /**
+     * Refuses TLS beside {@code option} (the HTTP face), which reaches the server's gRPC port in
+     * plain text and so cannot front a TLS server.
+     *
+     * @throws ProtobusException bad input when TLS is on
+     */
+    void refuseTlsWith(String option) {
+        if (tlsCert != null) {
+            throw new ProtobusException(Kind.BAD_INPUT, option + " cannot be combined with --tls-cert: the HTTP face "
+                    + "reaches the server's gRPC port in plain text");
+        }
+    }
+
     /** A secret that every user of the machine can read deserves a line, not a refusal. */
     private static void warnIfEveryoneReads(Path secret) {
         try {

@@ -57,6 +57,8 @@ class ProtobusSecurityBadInputTest {
         assertServerRefuses(2, "certificate file " + key + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
                 "--tls-cert", key, "--tls-key", key);
         assertServerRefuses(2, "give --tls-cert and --tls-key together", "--tls-key", key);
+        assertServerRefuses(2, "--http-address cannot be combined with --tls-cert: the HTTP face reaches the server's "
+                + "gRPC port in plain text", "--tls-cert", cert, "--tls-key", key, "--http-address", "127.0.0.1:0");
         TestCertificates.openssl(root, "genrsa", "-traditional", "-out", "old.key", "2048");
         Path old = root.resolve("old.key");
         assertServerRefuses(2, "key file " + old + " holds an RSA key in the old format; convert it to PKCS#8 with: "
