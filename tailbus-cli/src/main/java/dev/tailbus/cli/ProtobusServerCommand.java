@@ -25,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -139,6 +140,9 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "default: off).")
     String metricsAddress;
 
+    @Mixin
+    ServerSecurityOptions security = new ServerSecurityOptions();
+
     @Override
     public Integer call() throws Exception {
         configureLogging(logLevel);
@@ -187,6 +191,7 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             throw new ProtobusException(Kind.BAD_INPUT, "--http-heartbeat must be positive, got " + httpHeartbeat);
         }
         if (httpAddress != null) {
+            security.refuseTlsWith("--http-address");
             try {
                 http = ListenAddress.parse(httpAddress);
             } catch (ProtobusException e) {
@@ -194,6 +199,7 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             }
         }
 
+        NettyServerBuilder builder = security.serverBuilder(listen.socketAddress());
         dev.tailbus.core.log.BusLog busLog = KafkaGateway.open(logKind == LogKind.kafka, spec, kafka, storePatterns);
 
         CountDownLatch stop = new CountDownLatch(1);
@@ -202,8 +208,8 @@ public final class ProtobusServerCommand implements Callable<Integer> {
         try (MetricsEndpoint scrapes = metrics.serve()) {
             // on Kafka, the endpoint serves the JVM's figures; the server's are hooked into a log of files
             ProtobusServer server = busLog == null
-                    ? metrics.start(NettyServerBuilder.forAddress(listen.socketAddress()), config)
-                    : ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config, busLog);
+                    ? metrics.start(builder, config)
+                    : ProtobusServer.start(builder, config, busLog);
             String host = listen.host() == null ? "" : listen.host();
             log.info("listening on " + host + ":" + server.port() + ", " + (busLog == null
                     ? "store root " + storeRoot.toAbsolutePath().normalize() : busLog.describe()));

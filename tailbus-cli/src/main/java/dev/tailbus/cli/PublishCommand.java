@@ -5,6 +5,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.EventLog;
+import dev.tailbus.protobus.client.BusCredentials;
 import dev.tailbus.protobus.client.BusEvent;
 import dev.tailbus.protobus.client.BusPublisher;
 import dev.tailbus.protobus.server.ListenAddress;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,6 +46,9 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = ListenAddress.DEFAULT,
             description = "the server (default: ${DEFAULT-VALUE})")
     String address;
+
+    @Mixin
+    ConnectionOptions connection = new ConnectionOptions();
 
     @ArgGroup(exclusive = true)
     Split split;
@@ -84,10 +89,11 @@ public final class PublishCommand implements Callable<Integer> {
             throw new ProtobusException(Kind.BAD_INPUT, "--type-url must look like type.googleapis.com/NAME, got '"
                     + typeUrl + "'");
         }
+        BusCredentials credentials = connection.credentials();
         Progress progress = Progress.forStdin();
         long count;
         try (InputStream in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16);
-             BusPublisher publisher = BusPublisher.builder(address).maxBatchEvents(batch).build()) {
+             BusPublisher publisher = BusPublisher.builder(address).credentials(credentials).maxBatchEvents(batch).build()) {
             if (split != null && split.whole) {
                 publish(publisher, in.readAllBytes());
                 count = 1;

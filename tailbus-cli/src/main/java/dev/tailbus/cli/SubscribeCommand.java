@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -52,6 +53,9 @@ public final class SubscribeCommand implements Callable<Integer> {
     @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = ListenAddress.DEFAULT,
             description = "the server (default: ${DEFAULT-VALUE})")
     String address;
+
+    @Mixin
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--history", paramLabel = "N",
             description = "start with the last N stored events of each matching topic (default: live events only)")
@@ -118,6 +122,7 @@ public final class SubscribeCommand implements Callable<Integer> {
             TopicPatterns.compile(p); // a bad pattern is bad input, before any connection
         }
         BusSubscriber.Builder builder = BusSubscriber.builder(address)
+                .credentials(connection.credentials())
                 .topics(patterns)
                 .reconnectFor(Duration.ofSeconds(reconnectFor));
         if (history != null) {

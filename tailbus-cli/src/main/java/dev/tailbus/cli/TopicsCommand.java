@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,6 +34,9 @@ public final class TopicsCommand implements Callable<Integer> {
             description = "the server (default: ${DEFAULT-VALUE})")
     String address;
 
+    @Mixin
+    ConnectionOptions connection = new ConnectionOptions();
+
     @Option(names = {"-f", "--format"}, paramLabel = "table|json", defaultValue = "table",
             description = "table: aligned columns with a header; json: one JSON object per topic (default: ${DEFAULT-VALUE})")
     Format format;
@@ -43,7 +47,7 @@ public final class TopicsCommand implements Callable<Integer> {
         for (String p : patterns) {
             TopicPatterns.compile(p);
         }
-        ListTopicsResponse answer = BusAdmin.listTopics(address, patterns, Duration.ofSeconds(10));
+        ListTopicsResponse answer = BusAdmin.listTopics(address, connection.credentials(), patterns, Duration.ofSeconds(10));
         StringBuilder text = new StringBuilder();
         if (format == Format.json) {
             for (TopicInfo t : answer.getTopicsList()) {

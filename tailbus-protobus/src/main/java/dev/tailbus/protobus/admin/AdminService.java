@@ -12,6 +12,7 @@ import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
 import dev.tailbus.protobus.admin.proto.ServerInfoRequest;
 import dev.tailbus.protobus.admin.proto.ServerInfoResponse;
 import dev.tailbus.protobus.admin.proto.TopicInfo;
+import dev.tailbus.protobus.server.AccessRights;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.Comparator;
@@ -78,8 +79,10 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
                 answer.setResumeToken(com.google.protobuf.ByteString.copyFrom(now));
             }
             List<TopicStats> topics = log.topics();
+            AccessRights rights = AccessRights.current(); // an access token sees only what it may read
             topics.stream()
                     .filter(t -> filter == null || TopicPatterns.matches(filter, t.topic()))
+                    .filter(t -> rights.maySee(t.topic()))
                     .sorted(Comparator.comparing(TopicStats::topic))
                     .forEach(t -> answer.addTopics(info(t)));
         } catch (TailbusException e) {

@@ -27,7 +27,19 @@ public final class BusAdmin {
      *                           input) or has no admin service
      */
     public static ListTopicsResponse listTopics(String address, List<String> patterns, Duration timeout) {
-        ManagedChannel channel = BusConnections.open(address);
+        return listTopics(address, BusCredentials.NONE, patterns, timeout);
+    }
+
+    /**
+     * As {@link #listTopics(String, List, Duration)} with TLS and an access token; a token that
+     * is not an admin token lists only the topics it may subscribe to.
+     *
+     * @throws ProtobusException as {@link #listTopics(String, List, Duration)}, and when the
+     *                           credentials' files cannot be used
+     */
+    public static ListTopicsResponse listTopics(String address, BusCredentials credentials, List<String> patterns,
+                                                Duration timeout) {
+        ManagedChannel channel = BusConnections.open(address, credentials);
         try {
             return listTopics(channel, address, patterns, timeout);
         } finally {

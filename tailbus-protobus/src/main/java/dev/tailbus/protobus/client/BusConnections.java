@@ -21,14 +21,25 @@ final class BusConnections {
 
     /** A plaintext channel to {@code address} ({@code HOST:PORT}; {@code :PORT} means localhost). */
     static ManagedChannel open(String address) {
+        return open(address, BusCredentials.NONE);
+    }
+
+    /**
+     * A channel to {@code address} with {@code credentials}: TLS or plain text, and the access
+     * token on every call.
+     */
+    static ManagedChannel open(String address, BusCredentials credentials) {
         ListenAddress a = ListenAddress.parse(address);
         if (a.port() == 0) {
             throw new ProtobusException(Kind.BAD_INPUT, "address '" + address + "' needs a port other than 0");
         }
-        return NettyChannelBuilder.forAddress(a.host() == null ? "localhost" : a.host(), a.port())
-                .usePlaintext()
-                .maxInboundMessageSize(MAX_INBOUND_BYTES)
-                .build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(a.host() == null ? "localhost" : a.host(), a.port(),
+                        credentials.channelCredentials())
+                .maxInboundMessageSize(MAX_INBOUND_BYTES);
+        if (credentials.token() != null) {
+            builder.intercept(new BearerToken(credentials.token()));
+        }
+        return builder.build();
     }
 
     /** Shuts a channel down and waits a little for its threads. */
@@ -49,17 +60,32 @@ final class BusConnections {
         while (root != null && root.getCause() != null) {
             root = root.getCause();
         }
+        String tls = TlsFailures.explain(t);
+        if (tls != null) {
+            return new ProtobusException(Kind.UNAVAILABLE, "cannot " + what + ": TLS with " + target + " failed: " + tls, t);
+        }
         if (root != null && root.getMessage() != null && (s.getDescription() == null
                 || s.getDescription().equals("io exception"))) {
             // the transport's own words, such as "Connection refused", say more than "io exception"
             String m = root.getMessage();
             detail = m.contains("Connection refused") ? "connection refused" : m;
         }
+        // What a plain-text client sees of a TLS server, which drops it without a word.
+        if ("Network closed for unknown reason".equals(s.getDescription())) {
+            detail = "connection closed by the server; if it uses TLS, give --tls-ca or TAILBUS_TLS_CA";
+        } else if (detail.contains("Connection reset by peer")) {
+            detail = "connection reset by the server; if it uses TLS, give --tls-ca or TAILBUS_TLS_CA";
+        }
         return switch (s.getCode()) {
             case UNAVAILABLE, DEADLINE_EXCEEDED -> new ProtobusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": server " + target + " unreachable (" + detail + ")", t);
             case INVALID_ARGUMENT, OUT_OF_RANGE -> new ProtobusException(Kind.BAD_INPUT,
                     "cannot " + what + ": " + detail, t);
+            case UNAUTHENTICATED -> new ProtobusException(Kind.UNAVAILABLE,
+                    "cannot " + what + ": not authenticated by " + target + ": " + detail
+                            + " (give an access token with --token or TAILBUS_TOKEN)", t);
+            case PERMISSION_DENIED -> new ProtobusException(Kind.UNAVAILABLE,
+                    "cannot " + what + ": permission denied: " + detail, t);
             default -> new ProtobusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": " + s.getCode() + ": " + detail, t);
         };

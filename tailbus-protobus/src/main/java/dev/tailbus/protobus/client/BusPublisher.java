@@ -68,7 +68,7 @@ public final class BusPublisher implements AutoCloseable {
     }
 
     private BusPublisher(Builder b) {
-        this.owned = b.channel == null ? BusConnections.open(b.address) : null;
+        this.owned = b.channel == null ? BusConnections.open(b.address, b.credentials) : null;
         this.channel = owned != null ? owned : b.channel;
         this.target = b.address != null ? b.address : channel.authority();
         this.maxBatchEvents = b.maxBatchEvents;
@@ -292,10 +292,20 @@ public final class BusPublisher implements AutoCloseable {
         private int maxBatchBytes = 1 << 20;
         private int maxPendingEvents = 100_000;
         private Duration callTimeout = Duration.ofSeconds(60);
+        private BusCredentials credentials = BusCredentials.NONE;
 
         private Builder(String address, Channel channel) {
             this.address = address;
             this.channel = channel;
+        }
+
+        /**
+         * TLS and the access token for the channel the builder opens (default
+         * {@link BusCredentials#NONE}); a caller's channel brings its own.
+         */
+        public Builder credentials(BusCredentials credentials) {
+            this.credentials = java.util.Objects.requireNonNull(credentials, "credentials");
+            return this;
         }
 
         /** The most events in one call (default 1000). */

@@ -100,7 +100,7 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
     }
 
     private BusSubscriber(Builder b) {
-        this.owned = b.channel == null ? BusConnections.open(b.address) : null;
+        this.owned = b.channel == null ? BusConnections.open(b.address, b.credentials) : null;
         this.channel = owned != null ? owned : b.channel;
         this.target = b.address != null ? b.address : channel.authority();
         this.topics = List.copyOf(b.topics);
@@ -459,10 +459,20 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private int capacity = 1024;
         private byte[] resumeToken;
+        private BusCredentials credentials = BusCredentials.NONE;
 
         private Builder(String address, Channel channel) {
             this.address = address;
             this.channel = channel;
+        }
+
+        /**
+         * TLS and the access token for the channel the builder opens (default
+         * {@link BusCredentials#NONE}); a caller's channel brings its own.
+         */
+        public Builder credentials(BusCredentials credentials) {
+            this.credentials = Objects.requireNonNull(credentials, "credentials");
+            return this;
         }
 
         /** The topic patterns (Python regular expressions matched at the topic's start); none: every topic. */

@@ -105,7 +105,8 @@ final class ProtobusService implements BindableService {
         }
         TopicFilter filter;
         try {
-            filter = TopicFilter.of(request.getTopicsList());
+            // A subscription receives only the topics its access token may read (narrowed, not refused).
+            filter = AccessRights.current().narrow(TopicFilter.of(request.getTopicsList()));
         } catch (LogException e) {
             response.onError(invalid(e.getMessage()));
             return;

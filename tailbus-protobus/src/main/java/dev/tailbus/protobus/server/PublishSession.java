@@ -43,6 +43,10 @@ final class PublishSession implements StreamObserver<byte[]> {
     private final boolean batched;
     private final ProtobusService service;
     private final Drainer drainer;
+    /** The caller's rights: the session is made in the call's handler, where the gate put them. */
+    private final AccessRights rights = AccessRights.current();
+    /** The last topic the rights allowed: a stream's events mostly share a topic (onNext runs one at a time). */
+    private String allowedTopic;
 
     private final Object lock = new Object();
     private List<EventToAppend> pending = new ArrayList<>();
@@ -119,7 +123,15 @@ final class PublishSession implements StreamObserver<byte[]> {
     /** Stamps one event into {@code into}; returns the status of a bad event, else null. */
     private Status stampOne(byte[] event, long now, List<EventToAppend> into) {
         try {
-            into.add(service.stamper().stamp(event, now));
+            EventToAppend stamped = service.stamper().stamp(event, now);
+            if (!stamped.topic().equals(allowedTopic)) {
+                if (!rights.mayPublish(stamped.topic())) {
+                    return Status.PERMISSION_DENIED.withDescription("this access token may not publish to topic '"
+                            + stamped.topic() + "'");
+                }
+                allowedTopic = stamped.topic();
+            }
+            into.add(stamped);
             return null;
         } catch (StatusRuntimeException e) {
             return e.getStatus();

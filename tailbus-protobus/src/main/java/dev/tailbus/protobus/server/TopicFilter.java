@@ -17,12 +17,17 @@ import java.util.regex.Pattern;
  */
 final class TopicFilter implements Predicate<String> {
     private static final int CACHE_LIMIT = 4096;
+    /** Matches no topic: the narrowing of a token without a subscribe right. */
+    private static final Pattern NOTHING = Pattern.compile("(?!)");
 
     private final Pattern pattern;
+    /** The topics an access token may read (null: all), on top of the subscription's own pattern. */
+    private final Pattern allowed;
     private final Map<String, Boolean> cache = new ConcurrentHashMap<>();
 
-    private TopicFilter(Pattern pattern) {
+    private TopicFilter(Pattern pattern, Pattern allowed) {
         this.pattern = pattern;
+        this.allowed = allowed;
     }
 
     /**
@@ -34,7 +39,15 @@ final class TopicFilter implements Predicate<String> {
         for (String regex : regexes) {
             TopicPatterns.compile(regex); // names the culprit when one is invalid on its own
         }
-        return new TopicFilter(TopicPatterns.compile(String.join("|", regexes)));
+        return new TopicFilter(TopicPatterns.compile(String.join("|", regexes)), null);
+    }
+
+    /**
+     * This filter narrowed to the topics {@code allowed} matches too (at their start); null
+     * allows none.
+     */
+    TopicFilter within(Pattern allowed) {
+        return new TopicFilter(pattern, allowed == null ? NOTHING : allowed);
     }
 
     @Override
@@ -43,7 +56,8 @@ final class TopicFilter implements Predicate<String> {
         if (known != null) {
             return known;
         }
-        boolean matches = TopicPatterns.matches(pattern, topic);
+        boolean matches = TopicPatterns.matches(pattern, topic)
+                && (allowed == null || TopicPatterns.matches(allowed, topic));
         if (cache.size() < CACHE_LIMIT) {
             cache.put(topic, matches);
         }
@@ -52,6 +66,6 @@ final class TopicFilter implements Predicate<String> {
 
     @Override
     public String toString() {
-        return pattern.pattern();
+        return allowed == null ? pattern.pattern() : pattern.pattern() + " within " + allowed.pattern();
     }
 }

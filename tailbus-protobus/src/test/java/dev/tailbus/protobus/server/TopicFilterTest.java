@@ -35,4 +35,17 @@ class TopicFilterTest {
         assertThatThrownBy(() -> TopicFilter.of(List.of("fine", "bro(ken")))
                 .isInstanceOf(LogException.class).hasMessageContaining("'bro(ken'");
     }
+
+    @Test
+    void shouldMatchOnlyTopicsBothItsExpressionsAndTheAllowedPatternMatchWhenNarrowed() {
+        TopicFilter narrowed = TopicFilter.of(List.of()).within(java.util.regex.Pattern.compile("sensors/|alerts/"));
+        assertThat(narrowed.test("sensors/t1")).isTrue();
+        assertThat(narrowed.test("alerts/fire")).isTrue();
+        assertThat(narrowed.test("secret/x")).isFalse();
+        TopicFilter wider = TopicFilter.of(List.of("secret/", "sensors/t")).within(java.util.regex.Pattern.compile("sensors/"));
+        assertThat(wider.test("sensors/t1")).isTrue();
+        assertThat(wider.test("secret/x")).isFalse();
+        assertThat(wider.test("sensors/u")).isFalse();
+        assertThat(TopicFilter.of(List.of()).within(null).test("anything")).as("no right: nothing").isFalse();
+    }
 }

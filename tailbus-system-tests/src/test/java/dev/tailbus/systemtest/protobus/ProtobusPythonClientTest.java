@@ -11,12 +11,14 @@ import com.google.protobuf.Any;
 import com.google.protobuf.StringValue;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.systemtest.Launcher;
+import dev.tailbus.systemtest.TestCertificates;
 import dev.tailbus.systemtest.protobus.ProtobusClients.Subscriber;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,10 +60,41 @@ class ProtobusPythonClientTest {
     }
 
     private static Launcher.Result python(int port, String... args) throws Exception {
+        return python(Map.of(), port, args);
+    }
+
+    private static Launcher.Result python(Map<String, String> env, int port, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(PYTHON, script.toString(), generated.toString(),
                 Integer.toString(port)));
         command.addAll(List.of(args));
-        return Launcher.run(new ProcessBuilder(command), new byte[0], Duration.ofSeconds(60));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        return Launcher.run(builder, new byte[0], Duration.ofSeconds(60));
+    }
+
+    @Test
+    void shouldPublishAndSubscribeFromPythonOverTlsWithAnAccessToken() throws Exception {
+        TestCertificates certs = TestCertificates.make(work.resolve("certs"));
+        Path tokens = Files.writeString(work.resolve("tokens"), "python-token-0000001 publish=py/ subscribe=py/\n");
+        Path store = Files.createDirectories(work.resolve("tls-store"));
+        try (ProtobusServerProcess server = ProtobusServerProcess.start(store, "--tls-cert", certs.serverCert().toString(),
+                "--tls-key", certs.serverKey().toString(), "--auth-tokens", tokens.toString())) {
+            Map<String, String> tls = Map.of("PROTOBUS_TLS_CA", certs.caCert().toString(),
+                    "PROTOBUS_TOKEN", "python-token-0000001");
+            Launcher.Result published = python(tls, server.port(), "publish", "3", "py/tls");
+            assertThat(published.exitStatus()).as(published.stderr()).isZero();
+            assertThat(published.stdoutText().strip()).isEqualTo("0\tOK");
+
+            Launcher.Result subscribed = python(tls, server.port(), "subscribe", "3", "py/");
+            assertThat(subscribed.exitStatus()).as(subscribed.stderr()).isZero();
+            assertThat(subscribed.stdoutText().lines().map(l -> l.split("\t")[2]).toList())
+                    .containsExactly("from python 0", "from python 1", "from python 2");
+
+            Launcher.Result noToken = python(Map.of("PROTOBUS_TLS_CA", certs.caCert().toString()), server.port(),
+                    "subscribe", "3", "py/");
+            assertThat(noToken.exitStatus()).isNotZero();
+            assertThat(noToken.stderr()).contains("UNAUTHENTICATED");
+        }
     }
 
     @Test
