@@ -3,7 +3,6 @@ package dev.tailbus.protobus.client;
 import dev.tailbus.protobus.admin.proto.AdminGrpc;
 import dev.tailbus.protobus.admin.proto.ListTopicsRequest;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
-import dev.tailbus.protobus.server.ProtobusException;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -23,7 +22,7 @@ public final class BusAdmin {
      * The stored topics matching {@code patterns} (all if none), sorted by name, and the log's
      * last position, from the server at {@code address}.
      *
-     * @throws ProtobusException the server is unreachable (unavailable), refuses a pattern (bad
+     * @throws BusException the server is unreachable (unavailable), refuses a pattern (bad
      *                           input) or has no admin service
      */
     public static ListTopicsResponse listTopics(String address, List<String> patterns, Duration timeout) {

@@ -1,8 +1,6 @@
 package dev.tailbus.protobus.client;
 
 import dev.tailbus.core.TailbusException.Kind;
-import dev.tailbus.protobus.server.ListenAddress;
-import dev.tailbus.protobus.server.ProtobusException;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -21,11 +19,8 @@ final class BusConnections {
 
     /** A plaintext channel to {@code address} ({@code HOST:PORT}; {@code :PORT} means localhost). */
     static ManagedChannel open(String address) {
-        ListenAddress a = ListenAddress.parse(address);
-        if (a.port() == 0) {
-            throw new ProtobusException(Kind.BAD_INPUT, "address '" + address + "' needs a port other than 0");
-        }
-        return NettyChannelBuilder.forAddress(a.host() == null ? "localhost" : a.host(), a.port())
+        BusAddress a = BusAddress.parse(address);
+        return NettyChannelBuilder.forAddress(a.hostOrLocal(), a.port())
                 .usePlaintext()
                 .maxInboundMessageSize(MAX_INBOUND_BYTES)
                 .build();
@@ -42,7 +37,7 @@ final class BusConnections {
     }
 
     /** A gRPC failure as one line: what was tried, where, and what the server or transport said. */
-    static ProtobusException failure(String what, String target, Throwable t) {
+    static BusException failure(String what, String target, Throwable t) {
         Status s = Status.fromThrowable(t);
         String detail = s.getDescription() != null ? s.getDescription() : s.getCode().name();
         Throwable root = s.getCause();
@@ -56,11 +51,11 @@ final class BusConnections {
             detail = m.contains("Connection refused") ? "connection refused" : m;
         }
         return switch (s.getCode()) {
-            case UNAVAILABLE, DEADLINE_EXCEEDED -> new ProtobusException(Kind.UNAVAILABLE,
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> new BusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": server " + target + " unreachable (" + detail + ")", t);
-            case INVALID_ARGUMENT, OUT_OF_RANGE -> new ProtobusException(Kind.BAD_INPUT,
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> new BusException(Kind.BAD_INPUT,
                     "cannot " + what + ": " + detail, t);
-            default -> new ProtobusException(Kind.UNAVAILABLE,
+            default -> new BusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": " + s.getCode() + ": " + detail, t);
         };
     }

@@ -5,7 +5,6 @@ import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
-import dev.tailbus.protobus.server.ProtobusException;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -60,7 +59,7 @@ public final class BusPublisher implements AutoCloseable {
     private final Thread sender;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong acknowledged = new AtomicLong();
-    private final AtomicReference<ProtobusException> unreported = new AtomicReference<>();
+    private final AtomicReference<BusException> unreported = new AtomicReference<>();
     private volatile CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
     private volatile boolean singleOnly;
 
@@ -93,7 +92,7 @@ public final class BusPublisher implements AutoCloseable {
     /**
      * Publishes {@code event} and waits until the server stored it.
      *
-     * @throws ProtobusException if the server refused the event or could not be reached
+     * @throws BusException if the server refused the event or could not be reached
      */
     public void publish(BusEvent event) {
         CompletableFuture<Void> done = publishAsync(event);
@@ -101,16 +100,16 @@ public final class BusPublisher implements AutoCloseable {
             done.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ProtobusException(Kind.IO, "interrupted while publishing to " + event.topic(), e);
+            throw new BusException(Kind.IO, "interrupted while publishing to " + event.topic(), e);
         } catch (ExecutionException e) {
-            unreported.compareAndSet((ProtobusException) e.getCause(), null); // reported here
-            throw (ProtobusException) e.getCause();
+            unreported.compareAndSet((BusException) e.getCause(), null); // reported here
+            throw (BusException) e.getCause();
         }
     }
 
     /**
      * Queues {@code event} for publishing; the future completes when the server stored it, or
-     * exceptionally with a {@link ProtobusException}. Blocks while the queue is full.
+     * exceptionally with a {@link BusException}. Blocks while the queue is full.
      *
      * @throws IllegalStateException after {@link #close()}
      */
@@ -120,7 +119,7 @@ public final class BusPublisher implements AutoCloseable {
             room.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ProtobusException(Kind.IO, "interrupted while publishing to " + event.topic(), e);
+            throw new BusException(Kind.IO, "interrupted while publishing to " + event.topic(), e);
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (queue) {
@@ -137,7 +136,7 @@ public final class BusPublisher implements AutoCloseable {
     /**
      * Waits until every event published before is stored or failed.
      *
-     * @throws ProtobusException the first failure since the previous flush that no
+     * @throws BusException the first failure since the previous flush that no
      *                           {@link #publish} call has reported
      */
     public void flush() {
@@ -145,11 +144,11 @@ public final class BusPublisher implements AutoCloseable {
             last.handle((ok, failed) -> null).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ProtobusException(Kind.IO, "interrupted while flushing to " + target, e);
+            throw new BusException(Kind.IO, "interrupted while flushing to " + target, e);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e); // handle() never fails
         }
-        ProtobusException failure = unreported.getAndSet(null);
+        BusException failure = unreported.getAndSet(null);
         if (failure != null) {
             throw failure;
         }
@@ -163,7 +162,7 @@ public final class BusPublisher implements AutoCloseable {
     /**
      * Flushes, stops the sender and closes the channel if this publisher opened it. Idempotent.
      *
-     * @throws ProtobusException as {@link #flush()}
+     * @throws BusException as {@link #flush()}
      */
     @Override
     public void close() {
@@ -220,7 +219,7 @@ public final class BusPublisher implements AutoCloseable {
             EncapsulatedEvent e = p.event();
             events.add(e.hasClientTransmitTime() ? e : e.toBuilder().setClientTransmitTime(BusEvent.timestamp(now)).build());
         }
-        ProtobusException failure = null;
+        BusException failure = null;
         try {
             if (!singleOnly) {
                 try {
@@ -238,10 +237,10 @@ public final class BusPublisher implements AutoCloseable {
         } catch (StatusRuntimeException e) {
             failure = BusConnections.failure("publish to " + events.getFirst().getTopic(), target, e);
         } catch (TimeoutException e) {
-            failure = new ProtobusException(Kind.UNAVAILABLE, "cannot publish: no answer from " + target
+            failure = new BusException(Kind.UNAVAILABLE, "cannot publish: no answer from " + target
                     + " within " + callTimeout.toSeconds() + " s", e);
         } catch (InterruptedException e) {
-            failure = new ProtobusException(Kind.IO, "interrupted while publishing", e);
+            failure = new BusException(Kind.IO, "interrupted while publishing", e);
         }
         if (failure == null) {
             acknowledged.addAndGet(batch.size());
@@ -325,14 +324,14 @@ public final class BusPublisher implements AutoCloseable {
         /**
          * Starts the publisher.
          *
-         * @throws ProtobusException (bad input) for an invalid option or address
+         * @throws BusException (bad input) for an invalid option or address
          */
         public BusPublisher build() {
             if (maxBatchEvents < 1 || maxBatchBytes < 1 || maxPendingEvents < 1) {
-                throw new ProtobusException(Kind.BAD_INPUT, "batch and queue limits must be positive");
+                throw new BusException(Kind.BAD_INPUT, "batch and queue limits must be positive");
             }
             if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
-                throw new ProtobusException(Kind.BAD_INPUT, "the call timeout must be positive");
+                throw new BusException(Kind.BAD_INPUT, "the call timeout must be positive");
             }
             return new BusPublisher(this);
         }

@@ -138,8 +138,13 @@ final class ProtobusService implements BindableService {
 
     /** Appends a publisher's batch, then tells the subscriptions (see {@link SessionRegistry#afterAppend}). */
     void append(List<EventToAppend> batch) {
-        List<AppendedEvent> appended = log.append(batch);
-        registry.afterAppend(appended);
+        long ticket = registry.beforeAppend();
+        List<AppendedEvent> appended = List.of();
+        try {
+            appended = log.append(batch);
+        } finally {
+            registry.afterAppend(ticket, appended);
+        }
     }
 
     long nowNanos() {

@@ -4,57 +4,61 @@ import dev.tailbus.core.log.AppendedEvent;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The live sessions of one server, and the news they need: which log position is visible (every
- * stored event up to it can be read), and the events of topics that no store pattern keeps,
- * which exist nowhere but in memory.
+ * The live sessions of one server, and the news they need: the position up to which every event
+ * is announced (see {@link AppendSequencer}), the shared ring of recent events, and the events of
+ * topics that no store pattern keeps, handed to the subscriptions that match them.
  *
- * <p>Thread-safe: the log calls {@link #onAppend} on appending threads; sessions come and go on
+ * <p>Thread-safe: publishers announce their appends on worker threads; sessions come and go on
  * gRPC threads.
  */
 final class SessionRegistry {
     private final Set<SubscriptionSession> subscriptions = ConcurrentHashMap.newKeySet();
     private final Set<PublishSession> publishers = ConcurrentHashMap.newKeySet();
-    private final AtomicLong visible;
     private final RecentEvents recent = new RecentEvents();
+    private final AppendSequencer sequencer;
     private volatile boolean closing;
 
-    SessionRegistry(long visiblePosition) {
-        this.visible = new AtomicLong(visiblePosition);
+    /** @param lastPosition the log's last position when the server starts */
+    SessionRegistry(long lastPosition) {
+        this.sequencer = new AppendSequencer(lastPosition, this::announce);
     }
 
     /**
-     * The highest position such that every stored event at or below it can be read; a
-     * subscription's history ends there and its live part starts after it.
+     * The highest position such that every event at or below it is known: stored ones readable
+     * from the log, unstored ones handed to the subscriptions.
      */
-    long visiblePosition() {
-        return visible.get();
+    long announcedPosition() {
+        return sequencer.announced();
     }
 
-    /** From the log, after a batch became visible. */
+    /** Before a publisher's append: its ticket for {@link #afterAppend}. */
+    long beforeAppend() {
+        return sequencer.enter();
+    }
+
+    /**
+     * After a publisher's append returned (its events are visible) or failed ({@code appended}
+     * empty): the events are announced in position order, and the waiting subscriptions woken.
+     */
+    void afterAppend(long ticket, List<AppendedEvent> appended) {
+        if (sequencer.complete(ticket, appended)) {
+            wakeAll();
+        }
+    }
+
+    /** From the log, after a batch became visible (ours, or another writer's). */
     void onAppend(long lastPosition) {
-        visible.accumulateAndGet(lastPosition, Math::max);
+        if (sequencer.visible(lastPosition)) {
+            wakeAll();
+        }
     }
 
-    /**
-     * After a publisher's append returned (its events are visible): keeps the events in the ring
-     * of recent events, wakes the waiting subscriptions, and hands the events that no pattern
-     * stored to the subscriptions matching them. The server is the log's only appender, so this
-     * is where every append is announced.
-     */
-    void afterAppend(List<AppendedEvent> appended) {
-        if (appended.isEmpty()) {
-            return;
-        }
-        // Into the ring first, then wake: a woken subscriber finds the events in memory.
-        recent.add(appended);
-        visible.accumulateAndGet(appended.get(appended.size() - 1).position(), Math::max);
-        for (SubscriptionSession s : subscriptions) {
-            s.onAppend();
-        }
-        for (AppendedEvent e : appended) {
+    /** Under the sequencer's lock, in position order: into the ring, unstored events to their subscriptions. */
+    private void announce(List<AppendedEvent> batch) {
+        recent.add(batch);
+        for (AppendedEvent e : batch) {
             if (!e.stored()) {
                 for (SubscriptionSession s : subscriptions) {
                     s.offerUnstored(e);
@@ -63,16 +67,30 @@ final class SessionRegistry {
         }
     }
 
-    /** Registers; a session that arrives while the server closes is told to end at once. */
+    private void wakeAll() {
+        for (SubscriptionSession s : subscriptions) {
+            s.onAppend();
+        }
+    }
+
     RecentEvents recent() {
         return recent;
     }
 
-    void add(SubscriptionSession s) {
-        subscriptions.add(s);
+    /**
+     * Registers a subscription and returns its snapshot: the announced position at that moment,
+     * so that every unstored event after it reaches the subscription's queue. A subscription that
+     * arrives while the server closes is told to end at once.
+     */
+    long add(SubscriptionSession s) {
+        long snapshot = sequencer.exclusive(() -> {
+            subscriptions.add(s);
+            return sequencer.announced();
+        });
         if (closing) {
             s.shutdown();
         }
+        return snapshot;
     }
 
     void remove(SubscriptionSession s) {

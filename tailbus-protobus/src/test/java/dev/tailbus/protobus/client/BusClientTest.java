@@ -10,7 +10,6 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
 import dev.tailbus.protobus.server.ListenAddress;
-import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ProtobusServer;
 import dev.tailbus.protobus.server.ProtobusServerConfig;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -110,10 +109,10 @@ class BusClientTest {
     void shouldFailTheFuturesOfARefusedEventAndReportItOnFlush() {
         try (BusPublisher publisher = BusPublisher.builder(address).build()) {
             CompletableFuture<Void> bad = publisher.publishAsync(text("../escape", "x"));
-            assertThatThrownBy(publisher::flush).isInstanceOf(ProtobusException.class);
+            assertThatThrownBy(publisher::flush).isInstanceOf(BusException.class);
             assertThat(bad).isCompletedExceptionally();
             assertThatThrownBy(() -> publisher.publish(text("../escape", "y")))
-                    .isInstanceOf(ProtobusException.class).hasMessageContaining("cannot publish");
+                    .isInstanceOf(BusException.class).hasMessageContaining("cannot publish");
             publisher.publish(text("good/one", "z")); // the publisher goes on
         }
     }
@@ -175,13 +174,13 @@ class BusClientTest {
     @Test
     void shouldRefuseABadPatternAsBadInputAndAnUnreachableServerAsUnavailable() throws Exception {
         assertThatThrownBy(() -> BusSubscriber.builder(address).topics("(").build())
-                .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(e.kind()).isEqualTo(Kind.BAD_INPUT));
+                .isInstanceOfSatisfying(BusException.class, e -> assertThat(e.kind()).isEqualTo(Kind.BAD_INPUT));
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
         assertThatThrownBy(() -> BusSubscriber.builder("127.0.0.1:" + port).build())
-                .isInstanceOfSatisfying(ProtobusException.class, e -> {
+                .isInstanceOfSatisfying(BusException.class, e -> {
                     assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE);
                     assertThat(e.getMessage()).contains("unreachable");
                 });
@@ -191,7 +190,7 @@ class BusClientTest {
     void shouldFailASubscriptionWhenTheServerStaysAwayLongerThanTheReconnectLimit() throws Exception {
         BusSubscriber s = BusSubscriber.builder(address).topics("gone/").reconnectFor(Duration.ofMillis(300)).build();
         server.close();
-        assertThatThrownBy(s::take).isInstanceOf(ProtobusException.class).hasMessageContaining("unreachable");
+        assertThatThrownBy(s::take).isInstanceOf(BusException.class).hasMessageContaining("unreachable");
         assertThat(s.isEnded()).isTrue();
         s.close();
     }
