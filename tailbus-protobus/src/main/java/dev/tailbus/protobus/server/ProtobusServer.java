@@ -137,6 +137,11 @@ public final class ProtobusServer implements Closeable {
         return log;
     }
 
+    /** The sessions (for tests in this package). */
+    SessionRegistry registry() {
+        return registry;
+    }
+
     /** Publishers and subscriptions being served now. */
     public int activeCalls() {
         return limiter.active();

@@ -106,6 +106,13 @@ final class SubscriptionCursor implements AutoCloseable {
             }
             StoredEvent s = carried != null ? carried : reader.next();
             carried = null;
+            // events of unstored topics before it that the ring still holds (from before this
+            // subscription registered, such as while it reconnected) go first, in their place
+            byte[] unstoredBefore = unstoredInRing(s == null ? limit : Math.min(limit, s.position() - 1));
+            if (unstoredBefore != null) {
+                carried = s;
+                return unstoredBefore;
+            }
             if (s == null) {
                 position = limit; // nothing stored matches up to the bound (the reader saw all of it)
                 return null;
@@ -117,6 +124,18 @@ final class SubscriptionCursor implements AutoCloseable {
             }
             position = s.position();
             return s.event();
+        }
+        return null;
+    }
+
+    /** The first matching unstored event that the ring holds in (position, upTo], or null. */
+    private byte[] unstoredInRing(long upTo) {
+        for (long p = Math.max(position + 1, upTo - RecentEvents.SLOTS + 1); p <= upTo; p++) {
+            RecentEvents.Entry e = ring.at(p);
+            if (e != null && !e.stored() && e.event() != null && matches(e.topic())) {
+                position = p;
+                return e.event();
+            }
         }
         return null;
     }

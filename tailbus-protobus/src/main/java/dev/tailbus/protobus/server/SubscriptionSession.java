@@ -41,7 +41,7 @@ final class SubscriptionSession {
     private volatile boolean cancelled;
     private volatile Status ending;
     private boolean finished;
-    private SubscriptionCursor cursor;
+    private volatile SubscriptionCursor cursor;
 
     SubscriptionSession(ServerCallStreamObserver<byte[]> observer, boolean batched, TopicFilter filter,
                         ProtobusService service) {
@@ -154,6 +154,12 @@ final class SubscriptionSession {
             finish(Status.INTERNAL.withDescription("subscription failed: " + e));
             return true;
         }
+    }
+
+    /** The position the cursor has passed (read from another thread: for tests, a recent value). */
+    long position() {
+        SubscriptionCursor c = cursor;
+        return c == null ? 0 : c.position();
     }
 
     /** The next message to send: one event, or a batch of them; null when nothing is due. */

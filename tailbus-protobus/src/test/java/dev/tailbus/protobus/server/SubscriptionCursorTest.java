@@ -139,4 +139,15 @@ class SubscriptionCursorTest {
         SubscriptionCursor cursor = cursorAfter(all.get(1));
         assertThat(drain(cursor)).isEqualTo(all.subList(2, 4));
     }
+
+    @Test
+    void shouldResumeWithTheUnstoredEventsTheRingHoldsFromBeforeItRegistered() throws Exception {
+        List<Long> all = new ArrayList<>(publish(List.of("kept.a", "live.b"), 10));
+        all.addAll(publish(List.of("kept.big"), 4 * RecentEvents.MAX_EVENT_BYTES)); // read from the log
+        all.addAll(publish(List.of("live.b", "other", "live.b", "kept.a", "live.b"), 10));
+        // a subscription resuming after the first event, registered after all of them: an empty queue
+        SubscriptionCursor cursor = new SubscriptionCursor(log, ring, sequencer::announced, new UnstoredQueue(1 << 20),
+                filter, new SubscriptionStart(all.getFirst(), null, null, null));
+        assertThat(drain(cursor)).isEqualTo(all.subList(1, all.size()));
+    }
 }
