@@ -2,12 +2,15 @@ package dev.tailbus.protobus.client;
 
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
-import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,8 +66,16 @@ public final class BusPublisher implements AutoCloseable {
     private volatile CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
     private volatile boolean singleOnly;
 
-    private record Pending(EncapsulatedEvent event, CompletableFuture<Void> done, int size) {
+    private record Pending(WireEvent event, CompletableFuture<Void> done, int size) {
     }
+
+    private static final MethodDescriptor.Marshaller<Status> STATUS = ProtoUtils.marshaller(Status.getDefaultInstance());
+    private static final MethodDescriptor<byte[], Status> PUBLISH_BATCH =
+            ProtobusServiceGrpc.getPublishBatchMethod().toBuilder(BytesMarshaller.INSTANCE, STATUS).build();
+    private static final MethodDescriptor<byte[], Status> PUBLISH =
+            ProtobusServiceGrpc.getPublishMethod().toBuilder(BytesMarshaller.INSTANCE, STATUS).build();
+    /** Room for the transmit time field in a batch's size estimate. */
+    private static final int TRANSMIT_BYTES = 16;
 
     private BusPublisher(Builder b) {
         this.owned = b.channel == null ? BusConnections.open(b.address) : null;
@@ -114,7 +125,8 @@ public final class BusPublisher implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public CompletableFuture<Void> publishAsync(BusEvent event) {
-        EncapsulatedEvent proto = event.toProto();
+        // serialized here, on the caller's thread: the sender only puts the bytes together
+        WireEvent wire = WireEvent.of(event);
         try {
             room.acquire();
         } catch (InterruptedException e) {
@@ -128,7 +140,7 @@ public final class BusPublisher implements AutoCloseable {
                 throw new IllegalStateException("publisher is closed");
             }
             last = done;
-            queue.add(new Pending(proto, done, proto.getSerializedSize()));
+            queue.add(new Pending(wire, done, wire.sizeInBatch(TRANSMIT_BYTES)));
         }
         return done;
     }
@@ -213,29 +225,28 @@ public final class BusPublisher implements AutoCloseable {
     }
 
     private void send(List<Pending> batch) {
-        Instant now = Instant.now();
-        List<EncapsulatedEvent> events = new ArrayList<>(batch.size());
+        byte[] transmit = WireEvent.transmitField(BusEvent.timestamp(Instant.now()));
+        List<WireEvent> events = new ArrayList<>(batch.size());
         for (Pending p : batch) {
-            EncapsulatedEvent e = p.event();
-            events.add(e.hasClientTransmitTime() ? e : e.toBuilder().setClientTransmitTime(BusEvent.timestamp(now)).build());
+            events.add(p.event());
         }
         BusException failure = null;
         try {
             if (!singleOnly) {
                 try {
-                    call(true, events);
+                    call(true, events, transmit);
                 } catch (StatusRuntimeException e) {
                     if (e.getStatus().getCode() != io.grpc.Status.Code.UNIMPLEMENTED) {
                         throw e;
                     }
                     singleOnly = true; // a server without the batch method stored nothing
-                    call(false, events);
+                    call(false, events, transmit);
                 }
             } else {
-                call(false, events);
+                call(false, events, transmit);
             }
         } catch (StatusRuntimeException e) {
-            failure = BusConnections.failure("publish to " + events.getFirst().getTopic(), target, e);
+            failure = BusConnections.failure("publish to " + topicOf(batch.getFirst()), target, e);
         } catch (TimeoutException e) {
             failure = new BusException(Kind.UNAVAILABLE, "cannot publish: no answer from " + target
                     + " within " + callTimeout.toSeconds() + " s", e);
@@ -255,23 +266,30 @@ public final class BusPublisher implements AutoCloseable {
         }
     }
 
+    private static String topicOf(Pending p) {
+        try {
+            return EncapsulatedEvent.parseFrom(p.event().head()).getTopic();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return "?";
+        }
+    }
+
     /** One call with every event; returns when the server answered OK, else throws. */
-    private void call(boolean batched, List<EncapsulatedEvent> events)
+    private void call(boolean batched, List<WireEvent> events, byte[] transmit)
             throws InterruptedException, TimeoutException {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         StreamObserver<Status> response = StatusAnswer.into(answer);
-        var stub = ProtobusServiceGrpc.newStub(channel).withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        StreamObserver<byte[]> stream = ClientCalls.asyncClientStreamingCall(
+                channel.newCall(batched ? PUBLISH_BATCH : PUBLISH, options), response);
         if (batched) {
-            StreamObserver<EventBatch> stream = stub.publishBatch(response);
-            stream.onNext(EventBatch.newBuilder().addAllEvents(events).build());
-            stream.onCompleted();
+            stream.onNext(WireEvent.batch(events, transmit));
         } else {
-            StreamObserver<EncapsulatedEvent> stream = stub.publish(response);
-            for (EncapsulatedEvent e : events) {
-                stream.onNext(e);
+            for (WireEvent e : events) {
+                stream.onNext(e.single(transmit));
             }
-            stream.onCompleted();
         }
+        stream.onCompleted();
         Status status;
         try {
             status = answer.get(callTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);

@@ -98,9 +98,10 @@ final class PublishSession implements StreamObserver<byte[]> {
         if (askForMore) {
             response.request(1);
         }
-        // Idle: append now on this gRPC worker thread (lowest latency). Busy: the running
-        // drain takes this event with the others that arrive meanwhile (one append per batch).
-        drainer.wakeHere();
+        // The append runs on another worker, and takes everything that arrived meanwhile: gRPC
+        // hands a burst of messages to this thread one by one, so appending here would make
+        // every message its own append (a write and an announcement each).
+        drainer.wake();
     }
 
     /** Stamps one event into {@code into}; returns the status of a bad event, else null. */
