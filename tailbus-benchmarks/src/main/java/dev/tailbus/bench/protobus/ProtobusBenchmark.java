@@ -25,7 +25,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,8 +77,7 @@ public final class ProtobusBenchmark {
             Path store = Files.createDirectories(dir.resolve("server"));
             ProtobusServerConfig config = new ProtobusServerConfig(new ListenAddress("127.0.0.1", 0),
                     LogConfig.of(store), 101, ProtobusServerConfig.DEFAULT_MAX_EVENT_BYTES, java.time.InstantSource.system());
-            try (ProtobusServer server = ProtobusServer.start(
-                    NettyServerBuilder.forAddress(config.address().socketAddress()), config)) {
+            try (ProtobusServer server = ProtobusServer.start(ServerTransport.builder(0), config)) {
                 ManagedChannel publisherChannel = channel(server.port());
                 List<EncapsulatedEvent> sample = sample("warmup", 200_000);
                 publishBatches(publisherChannel, sample); // warm up every path
@@ -458,8 +456,9 @@ public final class ProtobusBenchmark {
                 .setOptions(SubscriptionOptions.newBuilder().setHistoryDepth(history)).build();
     }
 
+    /** A client channel with a network thread of its own, as a client in its own process has. */
     private static ManagedChannel channel(int port) {
-        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+        return ServerTransport.client(NettyChannelBuilder.forAddress("127.0.0.1", port)).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
     }
 

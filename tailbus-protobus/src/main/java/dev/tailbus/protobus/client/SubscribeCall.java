@@ -14,7 +14,7 @@ import java.util.function.IntSupplier;
 /**
  * One {@code SubscribeBatch} (or, on a server without it, {@code Subscribe}) call of a
  * subscriber, with its flow control: it asks the server for messages only while fewer than
- * {@code capacity} received events wait to be taken (with batches, one message at a time), so a
+ * {@code capacity} received events wait to be taken (with batches, two messages at a time), so a
  * slow consumer slows the server's sending for this subscription only.
  *
  * <p>Threading: gRPC calls the observer on its threads; {@link #consumed} comes from the consumer.
@@ -110,7 +110,9 @@ final class SubscribeCall {
         int n;
         synchronized (this) {
             int room = capacity - waiting.getAsInt();
-            int want = batched ? (room > 0 ? 1 : 0) : room;
+            // batches: two messages under way while there is room, so that the server need not
+            // wait for each request to travel before sending the next message
+            int want = batched ? (room > 0 ? 2 : 0) : room;
             n = want - outstanding;
             // singly: ask in groups, not once per event
             if (n <= 0 || (!batched && outstanding > 0 && n < Math.max(1, capacity / 8))) {

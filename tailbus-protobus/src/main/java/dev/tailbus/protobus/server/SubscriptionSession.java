@@ -89,12 +89,23 @@ final class SubscriptionSession {
         drainer.wake();
     }
 
-    /** From the registry: more events are announced. */
-    void onAppend() {
-        if (waiting) {
-            waiting = false;
+    /**
+     * From the registry: more events are announced. A waiting session is woken: on the calling
+     * thread when {@code here} (a worker thread that may send), else on the pool.
+     *
+     * @return whether it was waiting
+     */
+    boolean onAppend(boolean here) {
+        if (!waiting) {
+            return false;
+        }
+        waiting = false;
+        if (here) {
+            drainer.wakeHere();
+        } else {
             drainer.wake();
         }
+        return true;
     }
 
     /** From the registry, in position order: an event that no pattern stores; queued if it matches. */
