@@ -20,6 +20,7 @@ final class BatchEncoder {
 
     private final int messageBytes;
     private byte[] carried;
+    private byte[] scratch;
 
     BatchEncoder(int messageBytes) {
         this.messageBytes = messageBytes;
@@ -43,7 +44,9 @@ final class BatchEncoder {
             counted[0] = 0;
             return null;
         }
-        byte[] buffer = new byte[Math.max(messageBytes, CodedOutputStream.computeByteArraySize(FIELD, event))];
+        int first = CodedOutputStream.computeByteArraySize(FIELD, event);
+        // one scratch buffer per subscription, copied out at the message's exact size
+        byte[] buffer = first <= messageBytes ? scratch() : new byte[first];
         CodedOutputStream out = CodedOutputStream.newInstance(buffer);
         int count = 0;
         try {
@@ -61,6 +64,13 @@ final class BatchEncoder {
         }
         counted[0] = count;
         int length = out.getTotalBytesWritten();
-        return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
+        return length == buffer.length && buffer != scratch ? buffer : Arrays.copyOf(buffer, length);
+    }
+
+    private byte[] scratch() {
+        if (scratch == null) {
+            scratch = new byte[messageBytes];
+        }
+        return scratch;
     }
 }
