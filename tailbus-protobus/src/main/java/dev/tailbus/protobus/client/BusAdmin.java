@@ -1,5 +1,6 @@
 package dev.tailbus.protobus.client;
 
+import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.protobus.admin.proto.AdminGrpc;
 import dev.tailbus.protobus.admin.proto.ListTopicsRequest;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
@@ -31,6 +32,28 @@ public final class BusAdmin {
             return listTopics(channel, address, patterns, timeout);
         } finally {
             BusConnections.close(channel);
+        }
+    }
+
+    /**
+     * A subscriber's first contact: checks the server and the patterns before anything is
+     * subscribed, and returns the log's last position, after which a live-only subscription
+     * starts; -1 from a server without the admin service (the reference), which is then followed
+     * from its first event on.
+     *
+     * @throws BusException bad input (a pattern the server refuses) or unavailable
+     */
+    static long subscribeStart(Channel channel, String target, List<String> patterns, Duration timeout) {
+        try {
+            return listTopics(channel, target, patterns, timeout).getLastPosition();
+        } catch (BusException e) {
+            io.grpc.Status status = io.grpc.Status.fromThrowable(e.getCause());
+            if (status.getCode() == io.grpc.Status.Code.UNIMPLEMENTED) {
+                return -1;
+            }
+            throw e.kind() == Kind.BAD_INPUT
+                    ? new BusException(Kind.BAD_INPUT, "cannot subscribe: " + status.getDescription(), e.getCause())
+                    : new BusException(e.kind(), e.getMessage().replace("list topics", "subscribe"), e.getCause());
         }
     }
 

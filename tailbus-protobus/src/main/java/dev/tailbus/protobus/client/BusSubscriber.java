@@ -1,7 +1,6 @@
 package dev.tailbus.protobus.client;
 
 import dev.tailbus.core.TailbusException.Kind;
-import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
 import dev.tailbus.protobus.proto.SubscriptionRequest;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
@@ -72,7 +71,7 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
     private volatile SubscribeCall current;
     private volatile boolean batched = true;
     private long reconnects;
-    private Thread dispatcher;
+    private volatile Dispatcher dispatcher;
 
     private BusSubscriber(Builder b) {
         this.owned = b.channel == null ? BusConnections.open(b.address) : null;
@@ -89,33 +88,13 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         });
         long watermark;
         try {
-            watermark = firstContact(b.connectTimeout);
+            watermark = BusAdmin.subscribeStart(channel, target, topics, b.connectTimeout);
         } catch (RuntimeException e) {
             shutdown();
             throw e;
         }
         this.resume = new ResumePoint(b.history, b.after, b.since, watermark);
         subscribe();
-    }
-
-    /**
-     * Checks the server and the patterns before anything is subscribed, and learns the position
-     * a live-only subscription starts after; -1 from a server without the admin service (the
-     * reference), which is then followed from its first event on.
-     */
-    private long firstContact(Duration timeout) {
-        try {
-            ListTopicsResponse answer = BusAdmin.listTopics(channel, target, topics, timeout);
-            return answer.getLastPosition();
-        } catch (BusException e) {
-            Status status = Status.fromThrowable(e.getCause());
-            if (status.getCode() == Status.Code.UNIMPLEMENTED) {
-                return -1;
-            }
-            throw e.kind() == Kind.BAD_INPUT
-                    ? new BusException(Kind.BAD_INPUT, "cannot subscribe: " + status.getDescription(), e.getCause())
-                    : new BusException(e.kind(), e.getMessage().replace("list topics", "subscribe"), e.getCause());
-        }
     }
 
     /** A subscriber to the server at {@code address} ({@code HOST:PORT}), on a channel of its own. */
@@ -216,14 +195,9 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
             call.cancel();
         }
         queue.end(null);
-        Thread d = dispatcher;
-        if (d != null && d != Thread.currentThread()) {
-            d.interrupt();
-            try {
-                d.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        Dispatcher d = dispatcher;
+        if (d != null) {
+            d.stop();
         }
         shutdown();
         done.complete(null);
@@ -234,25 +208,6 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         if (owned != null) {
             BusConnections.close(owned);
         }
-    }
-
-    private void startDispatcher(Consumer<BusEvent> handler) {
-        Thread t = new Thread(() -> {
-            try {
-                BusEvent e;
-                while ((e = take()) != null) {
-                    handler.accept(e);
-                }
-                done.complete(null);
-            } catch (InterruptedException e) {
-                done.complete(null);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        }, "tailbus-subscriber");
-        t.setDaemon(true);
-        dispatcher = t;
-        t.start();
     }
 
     /** The request of the next call. */
@@ -412,7 +367,7 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         public BusSubscriber start(Consumer<BusEvent> handler) {
             Objects.requireNonNull(handler, "handler");
             BusSubscriber s = build();
-            s.startDispatcher(handler);
+            s.dispatcher = new Dispatcher(s::take, handler, s.done);
             return s;
         }
 
