@@ -28,14 +28,19 @@ class SubscriptionCursorTest {
     @TempDir
     Path root;
     EventLog log;
-    final RecentEvents ring = new RecentEvents();
+    RecentEvents ring = new RecentEvents();
     final UnstoredQueue queue = new UnstoredQueue(64L << 20);
     final Predicate<String> filter = t -> t.startsWith("kept.") || t.startsWith("live.");
     AppendSequencer sequencer;
 
     @BeforeEach
-    void open() {
+    void openLog() {
         log = EventLog.open(LogConfig.builder(root).pattern("kept:kept\\.").build());
+        open();
+    }
+
+    /** A sequencer on the log as it is now, announcing into the ring and the queue. */
+    void open() {
         sequencer = new AppendSequencer(log.lastPosition(), batch -> {
             ring.add(batch);
             batch.stream().filter(e -> !e.stored() && filter.test(e.topic())).forEach(queue::offer);
@@ -149,5 +154,21 @@ class SubscriptionCursorTest {
         SubscriptionCursor cursor = new SubscriptionCursor(log, ring, sequencer::announced, new UnstoredQueue(1 << 20),
                 filter, new SubscriptionStart(all.getFirst(), null, null, null));
         assertThat(drain(cursor)).isEqualTo(all.subList(1, all.size()));
+    }
+
+    @Test
+    void shouldTakeTheRingsUnstoredEventsInTheirPlaceAcrossTheGapOfARestart() throws Exception {
+        long before = publish(List.of("live.b"), 10).getFirst(); // reserves positions for unstored events
+        log.close();
+        // a restart: the new log goes on after its reservation, the new ring is empty
+        log = EventLog.open(LogConfig.builder(root).pattern("kept:kept\\.").build());
+        ring = new RecentEvents();
+        open();
+        List<Long> after = publish(List.of("live.b", "other", "kept.a", "live.b"), 10);
+        assertThat(after.getFirst()).isGreaterThan(before + 1);
+        // resuming after the last event before the restart: a gap in the ring, then its events
+        SubscriptionCursor cursor = new SubscriptionCursor(log, ring, sequencer::announced, new UnstoredQueue(1 << 20),
+                filter, new SubscriptionStart(before, null, null, null));
+        assertThat(drain(cursor)).isEqualTo(after);
     }
 }
