@@ -44,17 +44,22 @@ import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
- * The protobus-server benchmark: one publisher stream of N events with a 100-byte payload
- * (compatible {@code Publish} and {@code PublishBatch}), delivery to 1 and 10 live subscribers,
- * publish-to-subscriber latency at a steady 10,000 events/s, and history replay; against a
- * baseline measured in the same run: the log alone (appends in batches of 1000, sequential read),
- * the ceiling of what the server can do on top of it.
+ * The protobus-server benchmark, measured as users run it: clients generated from the interface
+ * files on the compatible methods ({@code Publish}, {@code Subscribe}, one event per message,
+ * every event decoded), beside the batch methods; each figure next to a baseline of the same run:
+ * the log alone (appends in batches of 1000, sequential read), publishing with no subscriber, and
+ * the {@code Subscribe} replay of stored events. Publishing alone, replay and live delivery to one
+ * subscriber are measured in alternating rounds (the load of a shared machine moves between rows),
+ * the median round shown. Then 10 live subscribers, and the publish-to-subscriber latency at a
+ * steady 10,000 and 100,000 events/s.
  *
- * <p>The server runs in this JVM on 127.0.0.1 (real gRPC over TCP, Netty on both sides).
- * Subscribers count events at the wire level without decoding them, so that the figures are the
- * server's; a client that decodes every event adds its own cost.
+ * <p>The server runs in this JVM on 127.0.0.1 (real gRPC over TCP) with network threads of its
+ * own, and each client channel with one of its own, as separate processes would have
+ * ({@link ServerTransport}).
  *
- * <p>Usage: {@code bin/tailbus-bench protobus.ProtobusBenchmark [EVENTS]} (default 1,000,000).
+ * <p>Usage: {@code bin/tailbus-bench protobus.ProtobusBenchmark [EVENTS [LATENCY_SECONDS]]}
+ * (default 1,000,000 and 20). Record the server with
+ * {@code TAILBUS_BENCH_JAVA_OPTS=-XX:StartFlightRecording=filename=F.jfr,settings=profile}.
  */
 public final class ProtobusBenchmark {
     private static final int PAYLOAD = 100;
