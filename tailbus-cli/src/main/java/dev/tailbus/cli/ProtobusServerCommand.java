@@ -4,6 +4,8 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.FlushPolicy;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.core.log.StorePattern;
+import dev.tailbus.metrics.MetricsEndpoint;
+import dev.tailbus.metrics.ProtobusMetrics;
 import dev.tailbus.protobus.server.ListenAddress;
 import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ProtobusServer;
@@ -97,6 +99,11 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String maxEventSize;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (:PORT: every interface; "
+                    + "default: off).")
+    String metricsAddress;
+
     @Override
     public Integer call() throws Exception {
         configureLogging(logLevel);
@@ -118,6 +125,9 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             store.retainBytes(parseSize("--retain-size", retainSize));
         }
         store.flush(FlushPolicy.parse(flush));
+        ProtobusMetrics metrics = ProtobusMetrics.at(metricsAddress == null ? null
+                : MetricsEndpoint.parseAddress(metricsAddress));
+        store.observer(metrics.logObserver());
         long maxEvent = parseSize("--max-event-size", maxEventSize);
         if (maxEvent > ProtobusServerConfig.MAX_EVENT_BYTES_LIMIT) {
             throw new ProtobusException(Kind.BAD_INPUT, "--max-event-size must be at most 1G, got " + maxEventSize);
@@ -127,13 +137,20 @@ public final class ProtobusServerCommand implements Callable<Integer> {
 
         CountDownLatch stop = new CountDownLatch(1);
         SignalTrap.onTermination(stop::countDown);
-        ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
         Logger log = Logger.getLogger("dev.tailbus.protobus");
-        String host = listen.host() == null ? "" : listen.host();
-        log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
-        stop.await();
-        log.info("shutting down");
-        server.close();
+        try (MetricsEndpoint scrapes = metrics.serve()) {
+            ProtobusServer server = metrics.start(NettyServerBuilder.forAddress(listen.socketAddress()), config);
+            String host = listen.host() == null ? "" : listen.host();
+            log.info("listening on " + host + ":" + server.port() + ", store root " + storeRoot.toAbsolutePath().normalize());
+            if (scrapes != null) {
+                log.info("metrics on " + scrapes.describe());
+            }
+            SystemdNotify.ready();
+            stop.await();
+            SystemdNotify.stopping();
+            log.info("shutting down");
+            server.close();
+        }
         log.info("stopped; store closed");
         return 0;
     }

@@ -1,5 +1,8 @@
 package dev.tailbus.cli;
 
+import dev.tailbus.metrics.MetricsEndpoint;
+import dev.tailbus.metrics.TailsrvMetrics;
+import dev.tailbus.protobus.server.ListenAddress;
 import dev.tailbus.tailsrv.ServedFile;
 import dev.tailbus.tailsrv.TailServer;
 import dev.tailbus.tailsrv.TailsrvConfig;
@@ -70,6 +73,10 @@ public final class TailsrvCommand implements Callable<Integer> {
             description = "error, warn, info or debug (default: ${DEFAULT-VALUE}).")
     private String logLevel;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (:PORT: every interface; default: off).")
+    private String metricsAddress;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -79,15 +86,24 @@ public final class TailsrvCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TailsrvConfig config = config();
+        ListenAddress metricsAt = metricsAddress == null ? null : MetricsEndpoint.parseAddress(metricsAddress);
         configureLogging(verbose ? Level.FINE : level(logLevel));
-        try (TailServer server = TailServer.start(config)) {
+        try (TailServer server = TailServer.start(config);
+             TailsrvMetrics metrics = metricsAt == null ? null : TailsrvMetrics.serve(metricsAt, server)) {
             PrintStream err = System.err;
             for (ServedFile file : config.files()) {
                 err.println("tailsrv: serving " + file.path() + " on "
                         + config.bindAddress().getHostAddress() + ":" + server.port(file));
             }
+            if (metrics != null) {
+                err.println("tailsrv: metrics on " + metrics.describe());
+            }
             err.flush();
-            Thread hook = Thread.ofPlatform().unstarted(server::close);
+            SystemdNotify.ready();
+            Thread hook = Thread.ofPlatform().unstarted(() -> {
+                SystemdNotify.stopping();
+                server.close();
+            });
             Runtime.getRuntime().addShutdownHook(hook);
             server.awaitTermination();
             return 0;

@@ -15,6 +15,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +51,9 @@ final class TailConductor implements Runnable {
     private long acceptsResumeAt;
     private boolean acceptFailureLogged;
     private volatile boolean running = true;
+    /** Every file served, gone ones included, for {@link #stats()}. */
+    private final List<WatchedFile> served;
+    private final ConcurrentLinkedQueue<CompletableFuture<List<FileStats>>> statsAsked = new ConcurrentLinkedQueue<>();
 
     TailConductor(TailsrvConfig config, Selector selector, FileWatcher watcher,
                   Map<WatchedFile, ServerSocketChannel> listeners) {
@@ -56,6 +61,7 @@ final class TailConductor implements Runnable {
         this.selector = selector;
         this.watcher = watcher;
         this.listeners = new LinkedHashMap<>(listeners);
+        this.served = List.copyOf(listeners.keySet());
         this.headerTimeoutNanos = config.headerTimeout().toNanos();
     }
 
@@ -73,6 +79,26 @@ final class TailConductor implements Runnable {
         }
     }
 
+    /**
+     * The figures of every served file, taken on the loop's thread at its next turn; completed
+     * with an empty list once the loop has ended. Any thread.
+     */
+    CompletableFuture<List<FileStats>> stats() {
+        CompletableFuture<List<FileStats>> asked = new CompletableFuture<>();
+        statsAsked.add(asked);
+        selector.wakeup();
+        if (!running) {
+            answerStats(); // the loop may have ended before seeing it; answering twice is harmless
+        }
+        return asked;
+    }
+
+    private void answerStats() {
+        for (CompletableFuture<List<FileStats>> asked; (asked = statsAsked.poll()) != null; ) {
+            asked.complete(running ? served.stream().map(f -> f.meter.stats(f)).toList() : List.of());
+        }
+    }
+
     /** Ends the loop; it closes every socket on its way out. */
     void stop() {
         running = false;
@@ -87,11 +113,14 @@ final class TailConductor implements Runnable {
                 onFileEvents(watcher.drain());
                 expireHeaders();
                 resumeAccepts();
+                answerStats();
             }
         } catch (IOException e) {
             throw new TailsrvException(TailsrvException.Kind.IO, "serving failed: " + e.getMessage(), e);
         } finally {
+            running = false;
             closeAll();
+            answerStats();
         }
     }
 
@@ -177,6 +206,7 @@ final class TailConductor implements Runnable {
                 continue;
             }
             file.sessions.add(session);
+            file.meter.accepted();
             awaitingHeader.addLast(session);
             if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
                 LOG.log(System.Logger.Level.DEBUG, "client " + session.id + " connected from "
@@ -196,13 +226,19 @@ final class TailConductor implements Runnable {
             switch (session.readHeader()) {
                 case INCOMPLETE -> { }
                 case COMPLETE -> onHeader(session);
-                case NOT_AN_OFFSET -> close(session, "header is not an integer");
-                case TOO_LONG -> close(session, "no newline within " + config.headerLimit() + " header bytes");
-                case HUNG_UP -> close(session, "hung up before its header");
+                case NOT_AN_OFFSET -> refuse(session, HeaderRefusal.NOT_AN_INTEGER, "header is not an integer");
+                case TOO_LONG -> refuse(session, HeaderRefusal.TOO_LONG,
+                        "no newline within " + config.headerLimit() + " header bytes");
+                case HUNG_UP -> refuse(session, HeaderRefusal.HUNG_UP, "hung up before its header");
             }
         } catch (IOException e) {
             close(session, "vanished: " + e.getMessage());
         }
+    }
+
+    private void refuse(TailSession session, HeaderRefusal why, String reason) {
+        session.file.meter.refused(why);
+        close(session, reason);
     }
 
     private void onHeader(TailSession session) {
@@ -220,6 +256,7 @@ final class TailConductor implements Runnable {
         }
         try {
             long sent = session.transfer(file.channel(), file.size(), TURN_BUDGET);
+            file.meter.sent(sent);
             if (session.state() == TailSession.State.CAUGHT_UP) {
                 file.waiting.add(session);
             } else {
@@ -355,7 +392,7 @@ final class TailConductor implements Runnable {
                 awaitingHeader.pollFirst();
             } else if (first.headerDeadlineNanos - now <= 0) {
                 awaitingHeader.pollFirst();
-                close(first, "no header within " + config.headerTimeout().toMillis() + " ms");
+                refuse(first, HeaderRefusal.TIMEOUT, "no header within " + config.headerTimeout().toMillis() + " ms");
             } else {
                 return;
             }

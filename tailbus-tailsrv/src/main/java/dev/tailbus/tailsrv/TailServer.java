@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * tailsrv: {@code tail -f} as a TCP server. Each served file has its own port; a client sends
@@ -131,6 +132,14 @@ public final class TailServer implements AutoCloseable {
         if (stopped != null) {
             throw new TailsrvException(TailsrvException.Kind.IO, "serving failed: " + stopped, stopped);
         }
+    }
+
+    /**
+     * The figures of every served file (clients, bytes sent, clients behind, headers refused),
+     * taken on the serving thread at its next turn; an empty list once the server has stopped.
+     */
+    public CompletableFuture<List<FileStats>> stats() {
+        return conductor.stats();
     }
 
     /** Whether the server still serves. */

@@ -32,6 +32,8 @@ final class WatchedFile implements Closeable {
     final Set<TailSession> sessions = new LinkedHashSet<>();
     /** Clients that have been sent everything up to {@link #size()} and wait for more. */
     final Set<TailSession> waiting = new LinkedHashSet<>();
+    /** Its counters, for {@link FileStats}. */
+    final FileMeter meter = new FileMeter();
 
     WatchedFile(ServedFile served) {
         this.served = served;

@@ -443,9 +443,11 @@ public final class EventLog implements BusLog {
 
     private long writeGroup(List<Pending> group) {
         writing = null;
+        long started = System.nanoTime();
         try {
             long now = config.clock().millis();
             boolean anyWritten = false;
+            int events = 0;
             for (Pending p : group) {
                 Partition[][] routed;
                 try {
@@ -460,6 +462,7 @@ public final class EventLog implements BusLog {
                 }
                 p.result = write(p.batch, routed, now);
                 anyWritten = true;
+                events += p.batch.size();
             }
             if (!anyWritten) {
                 return -1;
@@ -469,11 +472,14 @@ public final class EventLog implements BusLog {
                 p.flush();
             }
             if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
+                long forcing = System.nanoTime();
                 for (Partition p : dirty) {
                     writing = p.live().dataPath();
                     p.force();
                 }
+                config.observer().forced(System.nanoTime() - forcing);
             }
+            config.observer().written(events, System.nanoTime() - started);
             for (Partition p : dirty) {
                 p.publish();
             }
@@ -837,6 +843,7 @@ public final class EventLog implements BusLog {
                 return;
             }
             Partition[] all = partitions;
+            long forcing = System.nanoTime();
             for (Partition p : all) {
                 try {
                     p.live().force();
@@ -846,6 +853,9 @@ public final class EventLog implements BusLog {
                         fail(p.live().dataPath(), e);
                     }
                 }
+            }
+            if (all.length > 0) {
+                config.observer().forced(System.nanoTime() - forcing);
             }
         }
     }

@@ -25,6 +25,7 @@ public final class LogConfig {
     private final long retainBytes;
     private final FlushPolicy flush;
     private final InstantSource clock;
+    private final LogObserver observer;
 
     private LogConfig(Builder b) {
         this.root = b.root;
@@ -35,6 +36,7 @@ public final class LogConfig {
         this.retainBytes = b.retainBytes;
         this.flush = b.flush;
         this.clock = b.clock;
+        this.observer = b.observer;
     }
 
     /** A builder for a store at {@code root}, which must exist. */
@@ -87,6 +89,11 @@ public final class LogConfig {
         return clock;
     }
 
+    /** Who hears how long writes and forces take ({@link LogObserver#NONE} by default). */
+    public LogObserver observer() {
+        return observer;
+    }
+
     /** Builds a {@link LogConfig}; not thread-safe. */
     public static final class Builder {
         private final Path root;
@@ -97,6 +104,7 @@ public final class LogConfig {
         private long retainBytes;
         private FlushPolicy flush = FlushPolicy.NONE;
         private InstantSource clock = InstantSource.system();
+        private LogObserver observer = LogObserver.NONE;
 
         private Builder(Path root) {
             this.root = root;
@@ -150,6 +158,12 @@ public final class LogConfig {
 
         public Builder clock(InstantSource source) {
             this.clock = Objects.requireNonNull(source, "clock");
+            return this;
+        }
+
+        /** Tells {@code watcher} how long each write and force takes. */
+        public Builder observer(LogObserver watcher) {
+            this.observer = Objects.requireNonNull(watcher, "observer");
             return this;
         }
 

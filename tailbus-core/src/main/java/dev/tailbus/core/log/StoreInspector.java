@@ -46,8 +46,11 @@ public final class StoreInspector {
         void accept(StoredEvent event, Path file, long offset) throws IOException;
     }
 
-    /** The segments of every prefix under {@code root}, oldest first. */
-    static Map<String, List<Path>> segments(Path root) throws IOException {
+    /**
+     * The segment files of every prefix under {@code root}, oldest first, by prefix (relative to
+     * the root, '/'-separated). Index files are not listed.
+     */
+    public static Map<String, List<Path>> segments(Path root) throws IOException {
         Map<String, List<Path>> byPrefix = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(root)) {
             walk.filter(Files::isRegularFile).filter(p -> SegmentFiles.isSegment(p.getFileName().toString()))

@@ -8,6 +8,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Bounds the calls served at once ({@code --max-threads}, as the reference names it): a call
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CallLimitInterceptor implements ServerInterceptor {
     private final int limit;
     private final AtomicInteger active = new AtomicInteger();
+    private final LongAdder refused = new LongAdder();
 
     CallLimitInterceptor(int limit) {
         this.limit = limit;
@@ -27,6 +29,7 @@ final class CallLimitInterceptor implements ServerInterceptor {
                                                        ServerCallHandler<Q, A> next) {
         if (active.incrementAndGet() > limit) {
             active.decrementAndGet();
+            refused.increment();
             call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server already serves its maximum of "
                     + limit + " publishers and subscriptions (--max-threads); try again later"), new Metadata());
             return new ServerCall.Listener<>() {
@@ -58,6 +61,11 @@ final class CallLimitInterceptor implements ServerInterceptor {
                 super.onCancel();
             }
         };
+    }
+
+    /** The calls refused so far because the bound was reached. */
+    long refused() {
+        return refused.sum();
     }
 
     /** The calls being served now. */

@@ -34,16 +34,19 @@ public final class ProtobusServer implements Closeable {
     private final AutoCloseable appendListener;
     private final Server server;
     private final CallLimitInterceptor limiter;
+    private final Discovery discovery;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ProtobusServer(BusLog log, SessionRegistry registry, ExecutorService workers,
-                           AutoCloseable appendListener, Server server, CallLimitInterceptor limiter) {
+                           AutoCloseable appendListener, Server server, CallLimitInterceptor limiter,
+                           Discovery discovery) {
         this.log = log;
         this.registry = registry;
         this.workers = workers;
         this.appendListener = appendListener;
         this.server = server;
         this.limiter = limiter;
+        this.discovery = discovery;
     }
 
     /**
@@ -72,6 +75,7 @@ public final class ProtobusServer implements Closeable {
             workers = Executors.newFixedThreadPool(threads, daemonThreads());
             ProtobusService service = new ProtobusService(log, registry, config.maxEventBytes(), workers, config.clock());
             CallLimitInterceptor limiter = new CallLimitInterceptor(config.maxThreads());
+            Discovery discovery = new Discovery(builder);
             Server server = builder
                     .executor(workers)
                     .maxInboundMessageSize(Math.max(config.maxEventBytes() + 1024, 16 << 20))
@@ -84,7 +88,8 @@ public final class ProtobusServer implements Closeable {
                 throw new ProtobusException(Kind.UNAVAILABLE, "cannot listen on " + config.address() + ": "
                         + bindFailure(e), e);
             }
-            return new ProtobusServer(log, registry, workers, listener, server, limiter);
+            discovery.serving();
+            return new ProtobusServer(log, registry, workers, listener, server, limiter, discovery);
         } catch (RuntimeException e) {
             if (workers != null) {
                 workers.shutdownNow();
@@ -137,14 +142,32 @@ public final class ProtobusServer implements Closeable {
         return log;
     }
 
-    /** The sessions (for tests in this package). */
-    SessionRegistry registry() {
-        return registry;
-    }
-
     /** Publishers and subscriptions being served now. */
     public int activeCalls() {
         return limiter.active();
+    }
+
+    /** Publishing streams open now. */
+    public int openPublishers() {
+        return registry.publishers().size();
+    }
+
+    /** Subscriptions open now. */
+    public int openSubscriptions() {
+        return registry.subscriptions().size();
+    }
+
+    /**
+     * How far each open subscription has looked through the log (a position: events up to it
+     * were sent or skipped), in no order; {@code log().lastPosition()} minus it is its lag.
+     */
+    public long[] subscriptionPositions() {
+        return registry.subscriptions().stream().mapToLong(SubscriptionSession::position).toArray();
+    }
+
+    /** Calls refused so far because {@code --max-threads} calls were being served. */
+    public long refusedCalls() {
+        return limiter.refused();
     }
 
     /** Blocks until the server has stopped (after {@link #close()} from another thread). */
@@ -161,6 +184,7 @@ public final class ProtobusServer implements Closeable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        discovery.stopping(); // NOT_SERVING from here on, told to every health watcher
         server.shutdown();
         registry.closeAll();
         try {

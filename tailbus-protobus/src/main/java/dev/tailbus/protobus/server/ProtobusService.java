@@ -14,6 +14,7 @@ import dev.tailbus.protobus.proto.SubscriptionRequest;
 import io.grpc.BindableService;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -55,17 +56,26 @@ final class ProtobusService implements BindableService {
     @Override
     public ServerServiceDefinition bindService() {
         MethodDescriptor.Marshaller<Status> status = ProtoUtils.marshaller(Status.getDefaultInstance());
-        return ServerServiceDefinition.builder(ProtobusServiceGrpc.SERVICE_NAME)
-                .addMethod(ProtobusServiceGrpc.getPublishMethod().toBuilder(RawMarshaller.INSTANCE, status).build(),
-                        ServerCalls.asyncClientStreamingCall(response -> publish(response, false)))
-                .addMethod(ProtobusServiceGrpc.getPublishBatchMethod().toBuilder(RawMarshaller.INSTANCE, status).build(),
-                        ServerCalls.asyncClientStreamingCall(response -> publish(response, true)))
-                .addMethod(ProtobusServiceGrpc.getSubscribeMethod().toBuilder(RawMarshaller.INSTANCE, RawMarshaller.INSTANCE).build(),
-                        ServerCalls.asyncServerStreamingCall((byte[] request, StreamObserver<byte[]> response) ->
-                                subscribe(request, response, false)))
-                .addMethod(ProtobusServiceGrpc.getSubscribeBatchMethod().toBuilder(RawMarshaller.INSTANCE, RawMarshaller.INSTANCE).build(),
-                        ServerCalls.asyncServerStreamingCall((byte[] request, StreamObserver<byte[]> response) ->
-                                subscribe(request, response, true)))
+        MethodDescriptor<byte[], Status> publish = ProtobusServiceGrpc.getPublishMethod()
+                .toBuilder(RawMarshaller.INSTANCE, status).build();
+        MethodDescriptor<byte[], Status> publishBatch = ProtobusServiceGrpc.getPublishBatchMethod()
+                .toBuilder(RawMarshaller.INSTANCE, status).build();
+        MethodDescriptor<byte[], byte[]> subscribe = ProtobusServiceGrpc.getSubscribeMethod()
+                .toBuilder(RawMarshaller.INSTANCE, RawMarshaller.INSTANCE).build();
+        MethodDescriptor<byte[], byte[]> subscribeBatch = ProtobusServiceGrpc.getSubscribeBatchMethod()
+                .toBuilder(RawMarshaller.INSTANCE, RawMarshaller.INSTANCE).build();
+        // The generated schema goes with the raw methods, so that server reflection describes them.
+        ServiceDescriptor descriptor = ServiceDescriptor.newBuilder(ProtobusServiceGrpc.SERVICE_NAME)
+                .setSchemaDescriptor(ProtobusServiceGrpc.getServiceDescriptor().getSchemaDescriptor())
+                .addMethod(publish).addMethod(publishBatch).addMethod(subscribe).addMethod(subscribeBatch)
+                .build();
+        return ServerServiceDefinition.builder(descriptor)
+                .addMethod(publish, ServerCalls.asyncClientStreamingCall(response -> publish(response, false)))
+                .addMethod(publishBatch, ServerCalls.asyncClientStreamingCall(response -> publish(response, true)))
+                .addMethod(subscribe, ServerCalls.asyncServerStreamingCall((byte[] request,
+                        StreamObserver<byte[]> response) -> subscribe(request, response, false)))
+                .addMethod(subscribeBatch, ServerCalls.asyncServerStreamingCall((byte[] request,
+                        StreamObserver<byte[]> response) -> subscribe(request, response, true)))
                 .build();
     }
 

@@ -4,6 +4,8 @@ import dev.tailbus.core.log.AppendedEvent;
 import dev.tailbus.core.log.BusLog;
 import dev.tailbus.core.log.LogReader;
 import dev.tailbus.core.log.StoredEvent;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -22,6 +24,16 @@ import java.util.function.Predicate;
  * <p>Not thread-safe: used by the subscription's drain, one run at a time.
  */
 final class SubscriptionCursor implements AutoCloseable {
+    private static final VarHandle POSITION;
+
+    static {
+        try {
+            POSITION = MethodHandles.lookup().findVarHandle(SubscriptionCursor.class, "position", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final BusLog log;
     private final RecentEvents ring;
     private final LongSupplier announced;
@@ -53,6 +65,11 @@ final class SubscriptionCursor implements AutoCloseable {
     /** The position of the last event passed. */
     long position() {
         return position;
+    }
+
+    /** As {@link #position()}, read whole from another thread (a recent value). */
+    long positionFromAnyThread() {
+        return (long) POSITION.getOpaque(this);
     }
 
     /**

@@ -167,10 +167,14 @@ final class SubscriptionSession {
         }
     }
 
-    /** The position the cursor has passed (read from another thread: for tests, a recent value). */
+    /**
+     * The position up to which the log has been looked through (sent, or skipped as not
+     * matching), for the lag a metrics exporter shows; read from any thread, so possibly a
+     * little stale. During the history it is the snapshot position.
+     */
     long position() {
         SubscriptionCursor c = cursor;
-        return c == null ? 0 : c.position();
+        return c == null ? 0 : c.positionFromAnyThread();
     }
 
     /** The next message to send: one event, or a batch of them; null when nothing is due. */
