@@ -21,7 +21,7 @@ import java.util.List;
  * when the client ended the stream and every event was appended.
  *
  * <p>Memory is bounded through gRPC flow control: the session asks the client for more messages
- * only while less than {@link #PENDING_LIMIT} bytes wait to be appended.
+ * only while less than {@link #PENDING_LIMIT} bytes wait to be appended or are being appended.
  *
  * <p>A bad event ends the stream with its status; the events before it are kept. A client that
  * goes away mid-stream keeps every event that fully arrived.
@@ -30,8 +30,12 @@ import java.util.List;
  * runs the appends and the answer one at a time; the two meet under {@code lock}.
  */
 final class PublishSession implements StreamObserver<byte[]> {
-    /** Messages asked for ahead of time. */
-    private static final int WINDOW = 256;
+    /**
+     * Messages asked for ahead of time. Few: the appends run beside the receiving thread, so
+     * every message asked for may arrive before the first append ends (a message may be a batch
+     * of a megabyte); what is not asked for stays in the sender's TCP window.
+     */
+    private static final int WINDOW = 16;
     /** Stamped bytes waiting for the log above which no more messages are asked for. */
     private static final long PENDING_LIMIT = 8L << 20;
     /** A message arriving this long after the previous one was handled is appended at once, here. */
@@ -45,6 +49,8 @@ final class PublishSession implements StreamObserver<byte[]> {
     private final Object lock = new Object();
     private List<EventToAppend> pending = new ArrayList<>();
     private long pendingBytes;
+    /** Bytes of the batch a drain is appending now: they count against the limit too. */
+    private long appendingBytes;
     private int owed;
     private boolean clientCompleted;
     private boolean clientGone;
@@ -90,7 +96,7 @@ final class PublishSession implements StreamObserver<byte[]> {
             for (EventToAppend e : events) {
                 pendingBytes += e.event().length;
             }
-            askForMore = bad == null && pendingBytes < PENDING_LIMIT;
+            askForMore = bad == null && pendingBytes + appendingBytes < PENDING_LIMIT;
             if (bad == null && !askForMore) {
                 owed++;
             }
@@ -199,6 +205,7 @@ final class PublishSession implements StreamObserver<byte[]> {
             }
             batch = pending;
             pending = new ArrayList<>();
+            appendingBytes = pendingBytes;
             pendingBytes = 0;
             more = owed;
             owed = 0;
@@ -216,6 +223,7 @@ final class PublishSession implements StreamObserver<byte[]> {
         Status end;
         boolean gone;
         synchronized (lock) {
+            appendingBytes = 0;
             if (!pending.isEmpty()) {
                 owed += more;
                 return false; // more arrived meanwhile: go on after others had their turn
