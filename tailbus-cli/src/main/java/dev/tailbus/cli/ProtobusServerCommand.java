@@ -4,6 +4,8 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.FlushPolicy;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.core.log.StorePattern;
+import dev.tailbus.http.HttpFace;
+import dev.tailbus.http.HttpFaceConfig;
 import dev.tailbus.metrics.MetricsEndpoint;
 import dev.tailbus.metrics.ProtobusMetrics;
 import dev.tailbus.protobus.server.ListenAddress;
@@ -99,6 +101,16 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String maxEventSize;
 
+    @Option(names = "--http-address", paramLabel = "HOST:PORT",
+            description = {"Also serve the HTTP/JSON API, Server-Sent Events and the web console on HOST:PORT "
+                    + "(:PORT for every interface, port 0 for a free one; default: off)."})
+    String httpAddress;
+
+    @Option(names = "--http-heartbeat", paramLabel = "DURATION", defaultValue = "10s",
+            description = "With --http-address: send a comment line on an idle event stream after this long, so "
+                    + "that a client that is gone is noticed (default: ${DEFAULT-VALUE}).")
+    String httpHeartbeat;
+
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (:PORT: every interface; "
                     + "default: off).")
@@ -134,6 +146,18 @@ public final class ProtobusServerCommand implements Callable<Integer> {
         }
         ProtobusServerConfig config = new ProtobusServerConfig(listen, store.build(), maxThreads, (int) maxEvent,
                 InstantSource.system());
+        ListenAddress http = null;
+        Duration heartbeat = Durations.parse("--http-heartbeat", httpHeartbeat);
+        if (heartbeat.isZero() || heartbeat.isNegative()) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--http-heartbeat must be positive, got " + httpHeartbeat);
+        }
+        if (httpAddress != null) {
+            try {
+                http = ListenAddress.parse(httpAddress);
+            } catch (ProtobusException e) {
+                throw new ProtobusException(Kind.BAD_INPUT, "--http-address: " + e.getMessage());
+            }
+        }
 
         CountDownLatch stop = new CountDownLatch(1);
         SignalTrap.onTermination(stop::countDown);
@@ -145,10 +169,29 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             if (scrapes != null) {
                 log.info("metrics on " + scrapes.describe());
             }
+            HttpFace face = null;
+            if (http != null) {
+                try {
+                    face = HttpFace.start(HttpFaceConfig.forServer(http, listen, server.port(), (int) maxEvent)
+                            .withHeartbeat(heartbeat));
+                } catch (RuntimeException e) {
+                    server.close();
+                    throw e;
+                }
+                var scrape = metrics.scrapeHandler();
+                if (scrape.isPresent()) {
+                    face.serve("/metrics", scrape.get()); // the same figures on the HTTP port too
+                }
+                String httpHost = http.host() == null ? "" : http.host();
+                log.info("HTTP API and console on " + httpHost + ":" + face.port());
+            }
             SystemdNotify.ready();
             stop.await();
             SystemdNotify.stopping();
             log.info("shutting down");
+            if (face != null) {
+                face.close();
+            }
             server.close();
         }
         log.info("stopped; store closed");

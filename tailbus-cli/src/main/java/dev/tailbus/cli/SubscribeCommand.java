@@ -5,6 +5,7 @@ import dev.tailbus.core.log.TopicPatterns;
 import dev.tailbus.protobus.client.BusAddress;
 import dev.tailbus.protobus.client.BusEvent;
 import dev.tailbus.protobus.client.BusException;
+import dev.tailbus.protobus.client.BusJson;
 import dev.tailbus.protobus.client.BusSubscriber;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -175,8 +176,7 @@ public final class SubscribeCommand implements Callable<Integer> {
             out.write('\n');
         } else {
             line.setLength(0);
-            BusJson.event(line, e);
-            line.append('\n');
+            line.append(BusJson.event(e)).append('\n');
             out.write(line.toString().getBytes(StandardCharsets.UTF_8));
         }
     }

@@ -52,7 +52,13 @@ final class SystemdNotify {
         if (socket == null || socket.isEmpty()) {
             return;
         }
-        String failure = Native.send(socket, state);
+        String failure;
+        try {
+            failure = Native.send(socket, state);
+        } catch (LinkageError | RuntimeException e) {
+            // no native access (for example --illegal-native-access=deny): the server goes on
+            failure = "no native access (" + e + ")";
+        }
         if (failure != null) {
             LOG.log(System.Logger.Level.WARNING, "cannot tell systemd " + state + " through NOTIFY_SOCKET="
                     + socket + ": " + failure);

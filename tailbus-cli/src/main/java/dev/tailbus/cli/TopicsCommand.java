@@ -5,12 +5,12 @@ import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
 import dev.tailbus.protobus.admin.proto.TopicInfo;
 import dev.tailbus.protobus.client.BusAddress;
 import dev.tailbus.protobus.client.BusAdmin;
+import dev.tailbus.protobus.client.BusJson;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -46,18 +46,8 @@ public final class TopicsCommand implements Callable<Integer> {
         ListTopicsResponse answer = BusAdmin.listTopics(address, patterns, Duration.ofSeconds(10));
         StringBuilder text = new StringBuilder();
         if (format == Format.json) {
-            StringBuilder line = new StringBuilder();
             for (TopicInfo t : answer.getTopicsList()) {
-                line.setLength(0);
-                line.append("{\"topic\":");
-                StoreCommand.Json.string(line, t.getTopic());
-                line.append(",\"events\":").append(Long.toUnsignedString(t.getEvents()))
-                        .append(",\"bytes\":").append(Long.toUnsignedString(t.getBytes()))
-                        .append(",\"first_position\":").append(Long.toUnsignedString(t.getFirstPosition()))
-                        .append(",\"last_position\":").append(Long.toUnsignedString(t.getLastPosition()))
-                        .append(",\"first_time\":\"").append(time(t.getFirstTime())).append('"')
-                        .append(",\"last_time\":\"").append(time(t.getLastTime())).append("\"}");
-                text.append(line).append('\n');
+                text.append(BusJson.topic(t)).append('\n');
             }
         } else {
             List<String[]> rows = new ArrayList<>();
@@ -99,6 +89,6 @@ public final class TopicsCommand implements Callable<Integer> {
     }
 
     private static String time(com.google.protobuf.Timestamp t) {
-        return BusJson.rfc3339(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()));
+        return BusJson.rfc3339(t);
     }
 }

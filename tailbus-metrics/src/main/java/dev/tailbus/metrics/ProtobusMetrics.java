@@ -86,6 +86,15 @@ public final class ProtobusMetrics {
     }
 
     /**
+     * The {@code /metrics} handler of this server's registry, for another HTTP server of the same
+     * process to serve too (the HTTP face's port); empty when metrics are off. Thread-safe.
+     */
+    public java.util.Optional<com.sun.net.httpserver.HttpHandler> scrapeHandler() {
+        return registry == null ? java.util.Optional.empty()
+                : java.util.Optional.of(new io.prometheus.metrics.exporter.httpserver.MetricsHandler(registry));
+    }
+
+    /**
      * Opens the store and starts the server on {@code builder}, as {@link ProtobusServer#start}
      * does, with the metrics hooked in: every call counted by method and code, the events
      * delivered and published counted by store pattern, and the running server's figures read

@@ -9,6 +9,8 @@ import dev.tailbus.core.log.TopicStats;
 import dev.tailbus.protobus.admin.proto.AdminGrpc;
 import dev.tailbus.protobus.admin.proto.ListTopicsRequest;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
+import dev.tailbus.protobus.admin.proto.ServerInfoRequest;
+import dev.tailbus.protobus.admin.proto.ServerInfoResponse;
 import dev.tailbus.protobus.admin.proto.TopicInfo;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -28,10 +30,34 @@ import java.util.regex.Pattern;
  */
 public final class AdminService extends AdminGrpc.AdminImplBase {
     private final BusLog log;
+    private final ServerFacts facts;
 
-    /** Serves the statistics of {@code log}. */
+    /** Serves the statistics of {@code log}; {@code ServerInfo} knows only the log. */
     public AdminService(BusLog log) {
+        this(log, new ServerFacts(ServerFacts.jarVersion(), java.time.Instant.now(), List.of(), "", 0, () -> 0, () -> 0));
+    }
+
+    /** Serves the statistics of {@code log} and the facts of the server it runs in. */
+    public AdminService(BusLog log, ServerFacts facts) {
         this.log = log;
+        this.facts = facts;
+    }
+
+    @Override
+    public void serverInfo(ServerInfoRequest request, StreamObserver<ServerInfoResponse> response) {
+        java.time.Instant started = facts.started();
+        response.onNext(ServerInfoResponse.newBuilder()
+                .setVersion(facts.version())
+                .setStarted(Timestamp.newBuilder().setSeconds(started.getEpochSecond()).setNanos(started.getNano()))
+                .setStore(log.describe())
+                .addAllStorePatterns(facts.storePatterns())
+                .setFlush(facts.flush())
+                .setPublishers(facts.publishers().getAsInt())
+                .setSubscriptions(facts.subscriptions().getAsInt())
+                .setMaxEventBytes(facts.maxEventBytes())
+                .setLastPosition(log.lastPosition())
+                .build());
+        response.onCompleted();
     }
 
     @Override

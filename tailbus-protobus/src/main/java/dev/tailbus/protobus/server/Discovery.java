@@ -12,6 +12,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.util.Set;
@@ -51,6 +52,9 @@ final class Discovery {
     }
 
     private <Q, A> ServerCall.Listener<Q> track(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+        if (!call.getMethodDescriptor().getFullMethodName().equals(HealthGrpc.getWatchMethod().getFullMethodName())) {
+            return next.startCall(call, headers); // a Check answers once and ends by itself: not ours to close
+        }
         watching.add(call);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(
                 new ForwardingServerCall.SimpleForwardingServerCall<>(call) {

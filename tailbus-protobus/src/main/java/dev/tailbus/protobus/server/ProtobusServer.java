@@ -3,6 +3,7 @@ package dev.tailbus.protobus.server;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.BusLog;
 import dev.tailbus.core.log.EventLog;
+import dev.tailbus.protobus.admin.ServerFacts;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -80,7 +81,7 @@ public final class ProtobusServer implements Closeable {
                     .executor(workers)
                     .maxInboundMessageSize(Math.max(config.maxEventBytes() + 1024, 16 << 20))
                     .addService(ServerInterceptors.intercept(service, limiter))
-                    .addService(new dev.tailbus.protobus.admin.AdminService(log))
+                    .addService(new dev.tailbus.protobus.admin.AdminService(log, facts(config, registry)))
                     .build();
             try {
                 server.start();
@@ -102,6 +103,12 @@ public final class ProtobusServer implements Closeable {
             }
             throw e;
         }
+    }
+
+    private static ServerFacts facts(ProtobusServerConfig config, SessionRegistry registry) {
+        return new ServerFacts(ServerFacts.jarVersion(), config.clock().instant(),
+                config.log().patterns().stream().map(Object::toString).toList(), config.log().flush().toString(),
+                config.maxEventBytes(), () -> registry.publishers().size(), () -> registry.subscriptions().size());
     }
 
     private static String bindFailure(IOException e) {
@@ -184,8 +191,8 @@ public final class ProtobusServer implements Closeable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        discovery.stopping(); // NOT_SERVING from here on, told to every health watcher
-        server.shutdown();
+        server.shutdown(); // first: no new call (no new health watch) from here on
+        discovery.stopping(); // NOT_SERVING, told to every health watcher, whose stream then ends
         registry.closeAll();
         try {
             if (!server.awaitTermination(10, TimeUnit.SECONDS)) {

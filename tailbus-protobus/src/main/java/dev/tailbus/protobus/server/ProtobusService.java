@@ -146,8 +146,11 @@ final class ProtobusService implements BindableService {
         return io.grpc.Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 
-    /** Appends a publisher's batch, then tells the subscriptions (see {@link SessionRegistry#afterAppend}). */
-    void append(List<EventToAppend> batch) {
+    /**
+     * Appends a publisher's batch, then tells the subscriptions (see {@link SessionRegistry#afterAppend});
+     * returns the appended events, in the batch's order.
+     */
+    List<AppendedEvent> append(List<EventToAppend> batch) {
         long ticket = registry.beforeAppend();
         List<AppendedEvent> appended = List.of();
         try {
@@ -155,6 +158,7 @@ final class ProtobusService implements BindableService {
         } finally {
             registry.afterAppend(ticket, appended);
         }
+        return appended;
     }
 
     long nowNanos() {

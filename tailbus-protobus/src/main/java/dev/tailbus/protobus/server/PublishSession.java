@@ -3,6 +3,7 @@ package dev.tailbus.protobus.server;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import dev.tailbus.core.TailbusException;
+import dev.tailbus.core.log.AppendedEvent;
 import dev.tailbus.core.log.EventToAppend;
 import dev.tailbus.protobus.proto.Code;
 import dev.tailbus.protobus.proto.EventBatch;
@@ -25,6 +26,9 @@ import java.util.List;
  *
  * <p>A bad event ends the stream with its status; the events before it are kept. A client that
  * goes away mid-stream keeps every event that fully arrived.
+ *
+ * <p>A {@code PublishBatch} call whose batch sets {@code return_positions} is answered with the
+ * positions of all its events (as the HTTP face needs); other calls collect none.
  *
  * <p>Threading: gRPC calls the {@link StreamObserver} methods one at a time; the {@link Drainer}
  * runs the appends and the answer one at a time; the two meet under {@code lock}.
@@ -59,6 +63,10 @@ final class PublishSession implements StreamObserver<byte[]> {
     private boolean ended;
     /** When the previous message was handled (gRPC calls {@link #onNext} one at a time). */
     private long lastMessageEnd;
+    /** Set by a batch asking for the positions; then every appended position is kept. */
+    private volatile boolean returnPositions;
+    private long[] positions = new long[0];
+    private int positionCount;
 
     PublishSession(ServerCallStreamObserver<dev.tailbus.protobus.proto.Status> response, boolean batched,
                    ProtobusService service) {
@@ -152,6 +160,11 @@ final class PublishSession implements StreamObserver<byte[]> {
                         return bad.withDescription("event " + index + " of the batch: " + bad.getDescription());
                     }
                     index++;
+                } else if (WireFormat.getTagFieldNumber(tag) == EventBatch.RETURN_POSITIONS_FIELD_NUMBER
+                        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_VARINT) {
+                    if (in.readBool()) {
+                        returnPositions = true;
+                    }
                 } else {
                     in.skipField(tag);
                 }
@@ -212,7 +225,10 @@ final class PublishSession implements StreamObserver<byte[]> {
         }
         if (!batch.isEmpty()) {
             try {
-                service.append(batch);
+                List<AppendedEvent> appended = service.append(batch);
+                if (returnPositions) {
+                    keepPositions(appended);
+                }
             } catch (TailbusException e) {
                 synchronized (lock) {
                     failure = Status.UNAVAILABLE.withDescription("cannot store events: " + e.getMessage());
@@ -244,8 +260,12 @@ final class PublishSession implements StreamObserver<byte[]> {
         if (!gone) {
             try {
                 if (end.isOk()) {
-                    response.onNext(dev.tailbus.protobus.proto.Status.newBuilder()
-                            .setCode(Code.OK_VALUE).setMessage("OK").build());
+                    dev.tailbus.protobus.proto.Status.Builder ok = dev.tailbus.protobus.proto.Status.newBuilder()
+                            .setCode(Code.OK_VALUE).setMessage("OK");
+                    for (int i = 0; i < positionCount; i++) {
+                        ok.addPositions(positions[i]);
+                    }
+                    response.onNext(ok.build());
                     response.onCompleted();
                 } else {
                     response.onError(end.asRuntimeException());
@@ -255,6 +275,16 @@ final class PublishSession implements StreamObserver<byte[]> {
             }
         }
         return true;
+    }
+
+    /** Called only from the drain, one at a time. */
+    private void keepPositions(List<AppendedEvent> appended) {
+        if (positionCount + appended.size() > positions.length) {
+            positions = java.util.Arrays.copyOf(positions, Math.max(16, 2 * (positionCount + appended.size())));
+        }
+        for (AppendedEvent e : appended) {
+            positions[positionCount++] = e.position();
+        }
     }
 
     /** Whether the session has answered and left. */

@@ -131,6 +131,36 @@ class ProtobusServiceTest {
         }
     }
 
+    @Test
+    void shouldAnswerAPublishBatchCallThatAsksWithThePositionsOfAllItsEventsInOrder() throws Exception {
+        append("before", "taken position 1");
+        assertThat(publishBatches(false, 2, 3)).isEmpty(); // not asked: an answer as small as before
+        // asked in the first batch only: every event of the call, across its batches
+        assertThat(publishBatches(true, 2, 3)).containsExactly(7L, 8L, 9L, 10L, 11L);
+        assertThat(log.lastPosition()).isEqualTo(11);
+    }
+
+    private List<Long> publishBatches(boolean ask, int... sizes) throws Exception {
+        CompletableFuture<dev.tailbus.protobus.proto.Status> answer = new CompletableFuture<>();
+        var call = ProtobusServiceGrpc.newStub(channel).publishBatch(
+                dev.tailbus.protobus.client.StatusAnswer.into(answer));
+        boolean first = true;
+        for (int size : sizes) {
+            dev.tailbus.protobus.proto.EventBatch.Builder batch = dev.tailbus.protobus.proto.EventBatch.newBuilder()
+                    .setReturnPositions(ask && first);
+            for (int i = 0; i < size; i++) {
+                batch.addEvents(EncapsulatedEvent.newBuilder().setTopic("batched")
+                        .setPayload(Any.pack(BytesValue.of(ByteString.copyFromUtf8("e" + i)))));
+            }
+            call.onNext(batch.build());
+            first = false;
+        }
+        call.onCompleted();
+        dev.tailbus.protobus.proto.Status status = answer.get(30, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isZero();
+        return status.getPositionsList();
+    }
+
     private void append(String topic, String text) {
         EncapsulatedEvent e = EncapsulatedEvent.newBuilder().setTopic(topic)
                 .setPayload(Any.pack(BytesValue.of(ByteString.copyFromUtf8(text)))).build();

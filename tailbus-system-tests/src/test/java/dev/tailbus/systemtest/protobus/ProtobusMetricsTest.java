@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,6 +124,24 @@ class ProtobusMetricsTest {
             await().atMost(WAIT).until(() -> stalled.events.size() == 4096);
             await().atMost(WAIT).until(() -> MetricsScrape.of(url).value("protobus_subscription_lag_max") == 0);
             stalled.cancel();
+        }
+    }
+
+    @Test
+    void shouldServeTheSameMetricsOnTheHttpPortToo() throws Exception {
+        try (ProtobusServerProcess server = ProtobusServerProcess.start(root, "--metrics-address", "127.0.0.1:0",
+                "--http-address", "127.0.0.1:0")) {
+            metricsUrl(server);
+            Pattern http = Pattern.compile("HTTP API and console on 127\\.0\\.0\\.1:(\\d+)");
+            await().atMost(WAIT).until(() -> http.matcher(server.stderr()).find());
+            Matcher m = http.matcher(server.stderr());
+            assertThat(m.find()).isTrue();
+            ProtobusClients.publishBatch(server.channel(), events("sensors/temp", 4, 10));
+
+            MetricsScrape onHttp = MetricsScrape.of("http://127.0.0.1:" + m.group(1) + "/metrics");
+            assertThat(onHttp.value("protobus_log_last_position")).isEqualTo(4);
+            assertThat(onHttp.names()).contains("jvm_threads_current");
+            assertThat(server.stop()).isZero();
         }
     }
 }

@@ -1,0 +1,245 @@
+// The tailbus web console: topics with a live rate, the server's facts, and a live tail over
+// Server-Sent Events. Plain JavaScript against the face's own JSON API; nothing else is loaded.
+"use strict";
+
+(function () {
+  const RATE_WINDOW_MS = 5000;   // the rate is measured over this much of the past
+  const TOPICS_EVERY_MS = 1000;
+  const FACTS_EVERY_MS = 2000;
+  const TAIL_MAX = 500;          // lines kept in the tail (and held while paused)
+
+  const $ = (id) => document.getElementById(id);
+  const samples = new Map();     // topic -> [{t, events}], newest last
+  let facts = null, factsAt = 0;
+
+  function text(el, value) { el.textContent = value; }
+
+  function cell(row, value, cls) {
+    const td = document.createElement("td");
+    if (cls) td.className = cls;
+    td.textContent = value;
+    row.appendChild(td);
+    return td;
+  }
+
+  function shortTime(iso) {
+    // 2026-11-25T13:45:00.123456789Z -> 2026-11-25 13:45:00.123
+    return iso ? iso.replace("T", " ").replace(/(\.\d{3})\d*Z$/, "$1") : "";
+  }
+
+  function number(n) { return Number(n).toLocaleString("en-US"); }
+
+  function bytes(n) {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let v = Number(n), i = 0;
+    while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    return (i === 0 ? v : v.toFixed(1)) + " " + units[i];
+  }
+
+  function duration(seconds) {
+    const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600),
+      m = Math.floor(seconds % 3600 / 60), s = Math.floor(seconds % 60);
+    return (d ? d + "d " : "") + (d || h ? h + "h " : "") + (d || h || m ? m + "m " : "") + s + "s";
+  }
+
+  function rate(topic, events, now) {
+    let list = samples.get(topic);
+    if (!list) { list = []; samples.set(topic, list); }
+    list.push({ t: now, events: events });
+    while (list.length > 2 && now - list[1].t >= RATE_WINDOW_MS) list.shift();
+    const first = list[0];
+    const span = now - first.t;
+    if (span <= 0) return null;
+    return (events - first.events) * 1000 / span;
+  }
+
+  function connected(ok) {
+    const badge = $("connection");
+    text(badge, ok ? "live" : "unreachable");
+    badge.classList.toggle("down", !ok);
+  }
+
+  async function getJson(path) {
+    const answer = await fetch(path, { cache: "no-store" });
+    if (!answer.ok) throw new Error(path + ": HTTP " + answer.status);
+    return answer.json();
+  }
+
+  async function refreshTopics() {
+    let listing;
+    try {
+      listing = await getJson("/api/topics");
+      connected(true);
+    } catch (e) {
+      connected(false);
+      return;
+    }
+    const now = performance.now();
+    const body = $("topics").tBodies[0];
+    const rows = new Map();
+    for (const tr of body.rows) rows.set(tr.dataset.topic, tr);
+    const seen = new Set();
+    for (const t of listing.topics) {
+      seen.add(t.topic);
+      const r = rate(t.topic, Number(t.events), now);
+      let tr = rows.get(t.topic);
+      if (!tr) {
+        tr = document.createElement("tr");
+        tr.dataset.topic = t.topic;
+        const name = cell(tr, "", "topic");
+        // allow line breaks after each '/' of a long topic, nowhere else
+        t.topic.split("/").forEach((part, i, parts) => {
+          name.appendChild(document.createTextNode(part + (i < parts.length - 1 ? "/" : "")));
+          if (i < parts.length - 1) name.appendChild(document.createElement("wbr"));
+        });
+        name.title = "tail this topic";
+        name.addEventListener("click", () => watchTopic(t.topic));
+        cell(tr, "", "num events");
+        cell(tr, "", "num rate");
+        cell(tr, "", "num wide bytes");
+        cell(tr, "", "wide first");
+        const lastCell = cell(tr, "", "last");
+        for (const cls of ["d", "h", "ms"]) {
+          const span = document.createElement("span");
+          span.className = cls;
+          lastCell.appendChild(span);
+        }
+        // keep the table sorted by topic, as the server lists them
+        let before = null;
+        for (const other of body.rows) { if (other.dataset.topic > t.topic) { before = other; break; } }
+        body.insertBefore(tr, before);
+      }
+      const old = tr.querySelector(".events").textContent;
+      text(tr.querySelector(".events"), number(t.events));
+      text(tr.querySelector(".rate"), r === null ? "-"
+        : r < 10 ? r.toFixed(1) : Math.round(r).toLocaleString("en-US"));
+      text(tr.querySelector(".bytes"), bytes(t.bytes));
+      text(tr.querySelector(".first"), shortTime(t.first_time));
+      const last = shortTime(t.last_time);
+      const cut = last.indexOf(" ");
+      const dot = last.lastIndexOf(".");
+      text(tr.querySelector(".last .d"), last.substring(0, cut + 1));
+      text(tr.querySelector(".last .h"), last.substring(cut + 1, dot));
+      text(tr.querySelector(".last .ms"), last.substring(dot));
+      tr.classList.toggle("fresh", old !== "" && old !== tr.querySelector(".events").textContent);
+    }
+    for (const [topic, tr] of rows) {
+      if (!seen.has(topic)) { tr.remove(); samples.delete(topic); }
+    }
+    text($("topic-count"), listing.topics.length ? "(" + listing.topics.length + ")" : "");
+    $("topics-empty").hidden = listing.topics.length > 0;
+  }
+
+  async function refreshFacts() {
+    try {
+      facts = await getJson("/api/server");
+      factsAt = performance.now();
+    } catch (e) {
+      return;
+    }
+    text($("fact-version"), facts.version);
+    text($("fact-store"), facts.store);
+    text($("fact-patterns"), facts.store_patterns.join("  "));
+    text($("fact-flush"), facts.flush);
+    text($("fact-publishers"), String(facts.publishers));
+    text($("fact-subscriptions"), facts.subscriptions + " (" + facts.event_streams + " over HTTP)");
+    text($("fact-position"), number(facts.last_position));
+    tickUptime();
+  }
+
+  function tickUptime() {
+    if (facts) text($("fact-uptime"), duration(facts.uptime_seconds + (performance.now() - factsAt) / 1000));
+  }
+
+  // ---- live tail ----
+  let source = null, paused = false, held = [], received = 0;
+
+  function escapeRegex(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  function watchTopic(topic) {
+    $("tail-pattern").value = escapeRegex(topic) + "$";
+    startTail();
+  }
+
+  function tailStatus() {
+    if (!source) { text($("tail-status"), "Not watching."); return; }
+    const pattern = $("tail-pattern").value || "(every topic)";
+    text($("tail-status"), (paused ? "Paused" : "Watching") + " " + pattern + ": " + number(received)
+      + " events" + (paused && held.length ? ", " + held.length + " held" : ""));
+  }
+
+  function show(e) {
+    const li = document.createElement("li");
+    const parts = [
+      ["pos", String(e.position)],
+      ["t", shortTime(e.receive_time)],
+      ["tp", e.topic],
+      ["pl", e.payload_text !== undefined ? e.payload_text : JSON.stringify(e.payload)],
+    ];
+    for (const [cls, value] of parts) {
+      const span = document.createElement("span");
+      span.className = cls;
+      span.textContent = value;
+      li.appendChild(span);
+    }
+    const tags = Object.entries(e.tags || {});
+    if (tags.length) li.title = tags.map(([k, v]) => k + "=" + v).join(" ");
+    const list = $("tail-list");
+    list.insertBefore(li, list.firstChild);
+    while (list.children.length > TAIL_MAX) list.lastChild.remove();
+  }
+
+  function startTail() {
+    if (source) source.close();
+    paused = false; held = []; received = 0;
+    $("tail-list").replaceChildren(); // a new pattern starts a new tail
+    text($("tail-pause"), "Pause");
+    const params = new URLSearchParams();
+    const pattern = $("tail-pattern").value;
+    if (pattern) params.append("pattern", pattern);
+    const history = $("tail-history").value;
+    if (history !== "" && Number(history) > 0) params.append("history", history);
+    source = new EventSource("/api/events?" + params.toString());
+    source.onmessage = (m) => {
+      const e = JSON.parse(m.data);
+      received++;
+      if (paused) {
+        held.push(e);
+        if (held.length > TAIL_MAX) held.shift();
+      } else {
+        show(e);
+      }
+      tailStatus();
+    };
+    source.addEventListener("error", (m) => {
+      if (m.data) text($("tail-status"), "The stream failed: " + JSON.parse(m.data).error);
+    });
+    source.onopen = () => tailStatus();
+    $("tail-pause").disabled = false;
+    tailStatus();
+  }
+
+  function togglePause() {
+    paused = !paused;
+    text($("tail-pause"), paused ? "Resume" : "Pause");
+    if (!paused) { for (const e of held) show(e); held = []; }
+    tailStatus();
+  }
+
+  function clearTail() {
+    $("tail-list").replaceChildren();
+    held = [];
+    tailStatus();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("tail-form").addEventListener("submit", (ev) => { ev.preventDefault(); startTail(); });
+    $("tail-pause").addEventListener("click", togglePause);
+    $("tail-clear").addEventListener("click", clearTail);
+    refreshTopics();
+    refreshFacts();
+    setInterval(refreshTopics, TOPICS_EVERY_MS);
+    setInterval(refreshFacts, FACTS_EVERY_MS);
+    setInterval(tickUptime, 1000);
+  });
+})();
