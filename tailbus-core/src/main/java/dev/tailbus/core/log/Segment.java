@@ -120,21 +120,7 @@ final class Segment {
      * or recovered.
      */
     void release() throws IOException {
-        IOException failure = null;
-        for (OpenFiles.Handle h : new OpenFiles.Handle[] {readIndex, readData, index, data}) {
-            try {
-                files.close(h, false);
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        closeHandles(false);
     }
 
     /**
@@ -296,21 +282,7 @@ final class Segment {
     /** Closes every file for good (reads then fail as closed). Idempotent. */
     void close() throws IOException {
         closed = true;
-        IOException failure = null;
-        for (OpenFiles.Handle h : new OpenFiles.Handle[] {readIndex, readData, index, data}) {
-            try {
-                files.close(h, true);
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        closeHandles(true);
     }
 
     /** Whether a read failed because its channel was closed (released, deleted, or by an interrupt). */
@@ -330,5 +302,24 @@ final class Segment {
     @Override
     public String toString() {
         return dataPath.toString();
+    }
+
+    /** Closes this segment's four file handles (see {@link OpenFiles#close}), every one even if one fails. */
+    private void closeHandles(boolean forGood) throws IOException {
+        IOException failure = null;
+        for (OpenFiles.Handle h : new OpenFiles.Handle[] {readIndex, readData, index, data}) {
+            try {
+                files.close(h, forGood);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 }
