@@ -1,6 +1,7 @@
 package dev.tailbus.core.log;
 
 import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.fs.Durable;
 import dev.tailbus.core.fs.LockFile;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -265,12 +266,13 @@ public final class EventLog implements BusLog {
             }
             SegmentWriter last = writers.get(writers.size() - 1);
             if (SegmentFiles.rotatedPosition(last.segment().dataPath().getFileName().toString()) >= 0) {
-                // the live PREFIX.pb is missing (deleted, or a crash during rotation): start one
-                Partition fresh = Partition.create(root, e.getKey(), files, buffers, null);
-                writers.add(new SegmentWriter(fresh.live(), buffers));
-                fresh.close();
-                last = recover(SegmentFiles.live(root, e.getKey()), false, new ArrayList<>());
-                writers.set(writers.size() - 1, last);
+                // the live PREFIX.pb is missing (deleted, or a crash during rotation after the
+                // rename): start an empty one, as rotation would have
+                Path live = SegmentFiles.live(root, e.getKey());
+                Files.createFile(live);
+                Durable.forceFolder(live.toAbsolutePath().getParent());
+                last = recover(live, false, new ArrayList<>());
+                writers.add(last);
             }
             Segment[] segments = writers.stream().map(SegmentWriter::segment).toArray(Segment[]::new);
             for (Segment s : segments) {

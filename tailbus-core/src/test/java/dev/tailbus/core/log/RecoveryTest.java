@@ -78,6 +78,40 @@ class RecoveryTest {
         assertThat(Files.size(index)).isEqualTo(IndexEntry.at(10));
     }
 
+    /**
+     * A rotation renames the index, then the segment, then starts a new live segment: a kill
+     * between any two of those steps leaves a store that opens with every event and appends on.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"index-renamed", "both-renamed", "live-not-yet-written"})
+    void shouldOpenAStoreWhoseRotationWasInterrupted(String moment) throws IOException {
+        appendTen();
+        Path live = root.resolve("t.pb");
+        Path rotated = SegmentFiles.rotated(root, "t", 1);
+        switch (moment) {
+            case "index-renamed" -> Files.move(SegmentFiles.index(live), SegmentFiles.index(rotated));
+            case "both-renamed", "live-not-yet-written" -> {
+                Files.move(SegmentFiles.index(live), SegmentFiles.index(rotated));
+                Files.move(live, rotated);
+                if (moment.equals("live-not-yet-written")) {
+                    Files.createFile(live);
+                }
+            }
+            default -> throw new IllegalArgumentException(moment);
+        }
+        try (EventLog log = EventLog.open(LogConfig.of(root))) {
+            assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)
+                    .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            assertThat(log.append(List.of(EventLogTest.event("t", 200, "after")))).extracting(AppendedEvent::position)
+                    .containsExactly(11L);
+        }
+        assertThat(live).exists();
+        try (EventLog log = EventLog.open(LogConfig.of(root))) {
+            assertThat(log.lastPerTopic(t -> true, 2, 11).toList()).extracting(StoredEvent::position)
+                    .containsExactly(10L, 11L);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"missing", "garbage", "wrong-last-entry"})
     void shouldRebuildAMissingOrStaleIndex(String damage) throws IOException {
