@@ -2,7 +2,7 @@ package dev.tailbus.cli;
 
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.protobus.client.BusCredentials;
-import dev.tailbus.protobus.server.ProtobusException;
+import dev.tailbus.protobus.client.BusException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -33,7 +33,7 @@ final class ConnectionOptions {
     /**
      * The credentials the options give.
      *
-     * @throws ProtobusException bad input for a client certificate without its key or the other way round
+     * @throws BusException bad input for a client certificate without its key or the other way round
      */
     BusCredentials credentials() {
         // An environment variable set to nothing is as good as unset.
@@ -41,7 +41,7 @@ final class ConnectionOptions {
         tlsCert = given(tlsCert);
         tlsKey = given(tlsKey);
         if ((tlsCert == null) != (tlsKey == null)) {
-            throw new ProtobusException(Kind.BAD_INPUT, "give --tls-cert and --tls-key together (or "
+            throw new BusException(Kind.BAD_INPUT, "give --tls-cert and --tls-key together (or "
                     + "TAILBUS_TLS_CERT and TAILBUS_TLS_KEY)");
         }
         BusCredentials c = BusCredentials.NONE;

@@ -5,11 +5,11 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.BytesValue;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.EventLog;
+import dev.tailbus.protobus.client.BusAddress;
 import dev.tailbus.protobus.client.BusCredentials;
 import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.client.BusException;
 import dev.tailbus.protobus.client.BusPublisher;
-import dev.tailbus.protobus.server.ListenAddress;
-import dev.tailbus.protobus.server.ProtobusException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
@@ -43,7 +43,7 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "a tag on every event (repeatable)")
     Map<String, String> tags = new LinkedHashMap<>();
 
-    @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = ListenAddress.DEFAULT,
+    @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = BusAddress.DEFAULT,
             description = "the server (default: ${DEFAULT-VALUE})")
     String address;
 
@@ -79,14 +79,14 @@ public final class PublishCommand implements Callable<Integer> {
         if (split != null && split.blockSize != null) {
             block = ProtobusServerCommand.parseSize("--block-size", split.blockSize);
             if (block < 1 || block > (64 << 20)) {
-                throw new ProtobusException(Kind.BAD_INPUT, "--block-size must be 1 byte to 64M, got " + split.blockSize);
+                throw new BusException(Kind.BAD_INPUT, "--block-size must be 1 byte to 64M, got " + split.blockSize);
             }
         }
         if (batch < 1) {
-            throw new ProtobusException(Kind.BAD_INPUT, "--batch must be at least 1, got " + batch);
+            throw new BusException(Kind.BAD_INPUT, "--batch must be at least 1, got " + batch);
         }
         if (typeUrl != null && (typeUrl.isEmpty() || !typeUrl.contains("/"))) {
-            throw new ProtobusException(Kind.BAD_INPUT, "--type-url must look like type.googleapis.com/NAME, got '"
+            throw new BusException(Kind.BAD_INPUT, "--type-url must look like type.googleapis.com/NAME, got '"
                     + typeUrl + "'");
         }
         BusCredentials credentials = connection.credentials();

@@ -2,11 +2,11 @@ package dev.tailbus.cli;
 
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.TopicPatterns;
+import dev.tailbus.protobus.client.BusAddress;
 import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.client.BusException;
 import dev.tailbus.protobus.client.BusJson;
 import dev.tailbus.protobus.client.BusSubscriber;
-import dev.tailbus.protobus.server.ListenAddress;
-import dev.tailbus.protobus.server.ProtobusException;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -50,7 +50,7 @@ public final class SubscribeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATTERN", arity = "0..*", description = "topic patterns (default: every topic)")
     List<String> patterns = new ArrayList<>();
 
-    @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = ListenAddress.DEFAULT,
+    @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = BusAddress.DEFAULT,
             description = "the server (default: ${DEFAULT-VALUE})")
     String address;
 
@@ -95,28 +95,28 @@ public final class SubscribeCommand implements Callable<Integer> {
         int starts = (history != null ? 1 : 0) + (after != null ? 1 : 0) + (since != null ? 1 : 0)
                 + (resume != null ? 1 : 0);
         if (starts > 1) {
-            throw new ProtobusException(Kind.BAD_INPUT, "give at most one of --history, --after, --since and --resume");
+            throw new BusException(Kind.BAD_INPUT, "give at most one of --history, --after, --since and --resume");
         }
         byte[] resumeToken = null;
         if (resume != null) {
             try {
                 resumeToken = java.util.Base64.getUrlDecoder().decode(resume.trim());
             } catch (IllegalArgumentException e) {
-                throw new ProtobusException(Kind.BAD_INPUT, "--resume must be a resume_token as printed, got '"
+                throw new BusException(Kind.BAD_INPUT, "--resume must be a resume_token as printed, got '"
                         + resume + "'");
             }
         }
         if (history != null && history < 0) {
-            throw new ProtobusException(Kind.BAD_INPUT, "--history must not be negative, got " + history);
+            throw new BusException(Kind.BAD_INPUT, "--history must not be negative, got " + history);
         }
         if (after != null && after < 0) {
-            throw new ProtobusException(Kind.BAD_INPUT, "--after must not be negative, got " + after);
+            throw new BusException(Kind.BAD_INPUT, "--after must not be negative, got " + after);
         }
         if (count != null && count < 1) {
-            throw new ProtobusException(Kind.BAD_INPUT, "--count must be at least 1, got " + count);
+            throw new BusException(Kind.BAD_INPUT, "--count must be at least 1, got " + count);
         }
         if (reconnectFor < 0) {
-            throw new ProtobusException(Kind.BAD_INPUT, "--reconnect-for must not be negative, got " + reconnectFor);
+            throw new BusException(Kind.BAD_INPUT, "--reconnect-for must not be negative, got " + reconnectFor);
         }
         for (String p : patterns) {
             TopicPatterns.compile(p); // a bad pattern is bad input, before any connection
@@ -164,7 +164,7 @@ public final class SubscribeCommand implements Callable<Integer> {
             if (isClosedPipe(e)) {
                 return BROKEN_PIPE; // stdout closed: the reader has what it wanted
             }
-            throw new ProtobusException(Kind.IO, "cannot write to stdout: " + describe(e), e);
+            throw new BusException(Kind.IO, "cannot write to stdout: " + describe(e), e);
         } catch (RuntimeException e) {
             // the subscription failed: what came before it is printed, then the one-line error
             try {
@@ -220,7 +220,7 @@ public final class SubscribeCommand implements Callable<Integer> {
         try {
             return OffsetDateTime.parse(t).toInstant();
         } catch (DateTimeParseException e) {
-            throw new ProtobusException(Kind.BAD_INPUT, "--since must be an RFC 3339 time such as "
+            throw new BusException(Kind.BAD_INPUT, "--since must be an RFC 3339 time such as "
                     + "2026-11-25T13:45:00Z, got '" + text + "'");
         }
     }

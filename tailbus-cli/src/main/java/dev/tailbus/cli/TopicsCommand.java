@@ -3,9 +3,9 @@ package dev.tailbus.cli;
 import dev.tailbus.core.log.TopicPatterns;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
 import dev.tailbus.protobus.admin.proto.TopicInfo;
+import dev.tailbus.protobus.client.BusAddress;
 import dev.tailbus.protobus.client.BusAdmin;
 import dev.tailbus.protobus.client.BusJson;
-import dev.tailbus.protobus.server.ListenAddress;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -30,7 +30,7 @@ public final class TopicsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATTERN", arity = "0..*", description = "only topics matching a pattern (default: all)")
     List<String> patterns = new ArrayList<>();
 
-    @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = ListenAddress.DEFAULT,
+    @Option(names = {"-a", "--address"}, paramLabel = "HOST:PORT", defaultValue = BusAddress.DEFAULT,
             description = "the server (default: ${DEFAULT-VALUE})")
     String address;
 

@@ -25,7 +25,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,17 +44,22 @@ import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
- * The protobus-server benchmark: one publisher stream of N events with a 100-byte payload
- * (compatible {@code Publish} and {@code PublishBatch}), delivery to 1 and 10 live subscribers,
- * publish-to-subscriber latency at a steady 10,000 events/s, and history replay; against a
- * baseline measured in the same run: the log alone (appends in batches of 1000, sequential read),
- * the ceiling of what the server can do on top of it.
+ * The protobus-server benchmark, measured as users run it: clients generated from the interface
+ * files on the compatible methods ({@code Publish}, {@code Subscribe}, one event per message,
+ * every event decoded), beside the batch methods; each figure next to a baseline of the same run:
+ * the log alone (appends in batches of 1000, sequential read), publishing with no subscriber, and
+ * the {@code Subscribe} replay of stored events. Publishing alone, replay and live delivery to one
+ * subscriber are measured in alternating rounds (the load of a shared machine moves between rows),
+ * the median round shown. Then 10 live subscribers, and the publish-to-subscriber latency at a
+ * steady 10,000 and 100,000 events/s.
  *
- * <p>The server runs in this JVM on 127.0.0.1 (real gRPC over TCP, Netty on both sides).
- * Subscribers count events at the wire level without decoding them, so that the figures are the
- * server's; a client that decodes every event adds its own cost.
+ * <p>The server runs in this JVM on 127.0.0.1 (real gRPC over TCP) with network threads of its
+ * own, and each client channel with one of its own, as separate processes would have
+ * ({@link ServerTransport}).
  *
- * <p>Usage: {@code bin/tailbus-bench protobus.ProtobusBenchmark [EVENTS]} (default 1,000,000).
+ * <p>Usage: {@code bin/tailbus-bench protobus.ProtobusBenchmark [EVENTS [LATENCY_SECONDS]]}
+ * (default 1,000,000 and 20). Record the server with
+ * {@code TAILBUS_BENCH_JAVA_OPTS=-XX:StartFlightRecording=filename=F.jfr,settings=profile}.
  */
 public final class ProtobusBenchmark {
     private static final int PAYLOAD = 100;
@@ -66,46 +70,82 @@ public final class ProtobusBenchmark {
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+        int latencySeconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "tailbus-protobus-bench");
         List<String[]> rows = new ArrayList<>();
         try {
             double logAppend = logAppendRate(dir.resolve("log"), events);
             double logRead = logReadRate(dir.resolve("log"));
-            rows.add(row("log alone: append (batches of 1000)", logAppend, logAppend));
-            rows.add(row("log alone: sequential read", logRead, logRead));
+            rows.add(row("log alone: append (batches of 1000)", logAppend, logAppend, "log append"));
+            rows.add(row("log alone: sequential read", logRead, logRead, "log read"));
 
             Path store = Files.createDirectories(dir.resolve("server"));
             ProtobusServerConfig config = new ProtobusServerConfig(new ListenAddress("127.0.0.1", 0),
                     LogConfig.of(store), 101, ProtobusServerConfig.DEFAULT_MAX_EVENT_BYTES, java.time.InstantSource.system());
-            try (ProtobusServer server = ProtobusServer.start(
-                    NettyServerBuilder.forAddress(config.address().socketAddress()), config)) {
+            try (ProtobusServer server = ProtobusServer.start(ServerTransport.builder(0), config)) {
                 ManagedChannel publisherChannel = channel(server.port());
                 List<EncapsulatedEvent> sample = sample("warmup", 200_000);
-                publishBatches(publisherChannel, sample); // warm up both paths
+                publishBatches(publisherChannel, sample); // warm up every path
                 publishSingly(publisherChannel, sample.subList(0, 100_000));
+                replay(server, "warmup", 100_000, false);
+                live(server, publisherChannel, "warm-live", 100_000, 1);
 
-                rows.add(row("publish, Publish (one event per message)",
-                        rate(events, timed(() -> publishSingly(publisherChannel, sample("single", events)))), logAppend));
+                // The goals compare live delivery with replay and publishing with and without a live
+                // subscriber: on a shared machine the load moves between rows, so these are measured
+                // in alternating rounds, each ratio within its round, and the median round is shown.
+                double[][] rounds = new double[ROUNDS][];
+                for (int r = 0; r < ROUNDS; r++) {
+                    String topic = "single" + r;
+                    double alone = rate(events, timed(() -> publishSingly(publisherChannel, sample(topic, events))));
+                    double replayed = replay(server, topic, events, false);
+                    double[] live1 = live(server, publisherChannel, "live1-" + r, events, 1);
+                    rounds[r] = new double[] {alone, replayed, live1[0], live1[1]};
+                    System.out.printf("round %d: Publish alone %,.0f, Subscribe replay %,.0f, with 1 live subscriber: "
+                            + "Publish %,.0f (%.2f), live Subscribe %,.0f (%.2f)%n", r + 1, alone, replayed, live1[0],
+                            live1[0] / alone, live1[1], live1[1] / replayed);
+                }
+                double[] median = medianRound(rounds);
+                double publish = median[0];
+                double replay = median[1];
+                rows.add(row("publish, Publish (one event per message)", publish, publish, "Publish alone"));
                 rows.add(row("publish, PublishBatch (1000 per message)",
-                        rate(events, timed(() -> publishBatches(publisherChannel, sample("batch", events)))), logAppend));
-
-                rows.add(row("deliver to 1 subscriber, Subscribe", deliver(server, publisherChannel, "d1s", events, 1, false), logRead));
-                rows.add(row("deliver to 1 subscriber, SubscribeBatch", deliver(server, publisherChannel, "d1b", events, 1, true), logRead));
-                rows.add(row("deliver to each of 10 subscribers, SubscribeBatch",
-                        deliver(server, publisherChannel, "d10b", events, 10, true), logRead));
-
-                rows.add(row("history replay, Subscribe (history_depth)", replay(server, "single", events, false), logRead));
-                rows.add(row("history replay, SubscribeBatch (history_depth)", replay(server, "batch", events, true), logRead));
+                        rate(events, timed(() -> publishBatches(publisherChannel, sample("batch", events)))), publish,
+                        "Publish alone"));
+                rows.add(row("history replay, Subscribe (history_depth)", replay, replay, "Subscribe replay"));
+                rows.add(row("history replay, SubscribeBatch (history_depth)", replay(server, "batch", events, true),
+                        replay, "Subscribe replay"));
+                rows.add(row("live: 1 subscriber (Subscribe) while publishing (Publish)", median[3], replay,
+                        "Subscribe replay"));
+                rows.add(row("live: publishing (Publish) with 1 live subscriber", median[2], publish, "Publish alone"));
+                double[] live10 = live(server, publisherChannel, "live10", events, 10);
+                rows.add(row("live: each of 10 subscribers (Subscribe), the slowest", live10[1], replay,
+                        "Subscribe replay"));
+                rows.add(row("live: publishing (Publish) with 10 live subscribers", live10[0], publish, "Publish alone"));
+                rows.add(row("live: 1 subscriber, SubscribeBatch, publishing PublishBatch",
+                        deliver(server, publisherChannel, "d1b", events, 1, true), replay, "Subscribe replay"));
+                rows.add(row("live: each of 10 subscribers, SubscribeBatch, PublishBatch",
+                        deliver(server, publisherChannel, "d10b", events, 10, true), replay, "Subscribe replay"));
 
                 latency(server, publisherChannel, 10_000, 2); // warm-up of this path, not counted
                 System.gc(); // the replays above leave much garbage; do not time its collection
-                long[] latency = latency(server, publisherChannel, 10_000, 5);
+                long[] slow = latency(server, publisherChannel, 10_000, latencySeconds);
+                long[] fast = latency(server, publisherChannel, 100_000, Math.max(2, latencySeconds / 4));
                 publisherChannel.shutdownNow();
-                print(events, rows, latency);
+                print(events, rows, slow, fast, latencySeconds);
             }
         } finally {
             delete(dir);
         }
+    }
+
+    /** Rounds of the paired measures (publish alone, replay, live with 1 subscriber). */
+    private static final int ROUNDS = 3;
+
+    /** The round whose live-to-replay ratio is the median: {publish alone, replay, publish live, live}. */
+    private static double[] medianRound(double[][] rounds) {
+        double[][] sorted = rounds.clone();
+        Arrays.sort(sorted, Comparator.comparingDouble(r -> r[3] / r[1]));
+        return sorted[sorted.length / 2];
     }
 
     // --- the baseline: the log alone -------------------------------------------------------
@@ -279,25 +319,103 @@ public final class ProtobusBenchmark {
         return rate(events, slowest - start);
     }
 
+    /** A generated-stub {@code Subscribe} call that calls {@code onCount} with the running count of events. */
+    private static void subscribeStub(ManagedChannel channel, SubscriptionRequest request, LongConsumer onCount,
+                                      List<Runnable> cancels) {
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        cancels.add(() -> context.cancel(null));
+        context.run(() -> ProtobusServiceGrpc.newStub(channel).subscribe(request, new StreamObserver<>() {
+            long count;
+            long bytes;
+
+            @Override
+            public void onNext(EncapsulatedEvent e) {
+                bytes += e.getPayloadSize(); // decoded, as a user's client does
+                onCount.accept(++count);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        }));
+    }
+
+    /**
+     * Publishes {@code events} with {@code Publish} (one per message) while {@code subscribers}
+     * generated-stub {@code Subscribe} calls are live; returns {publish rate, delivery rate of the
+     * slowest subscriber}.
+     */
+    private static double[] live(ProtobusServer server, ManagedChannel publisher, String topic, int events,
+                                 int subscribers) throws Exception {
+        publishSingly(publisher, sample(topic, 1)); // each gets it (history 1 or live): then all are live
+        List<ManagedChannel> channels = new ArrayList<>();
+        List<Runnable> cancels = new ArrayList<>();
+        CountDownLatch live = new CountDownLatch(subscribers);
+        CountDownLatch done = new CountDownLatch(subscribers);
+        long[] finished = new long[subscribers];
+        for (int s = 0; s < subscribers; s++) {
+            ManagedChannel c = channel(server.port());
+            channels.add(c);
+            int index = s;
+            subscribeStub(c, request(1, topic), n -> {
+                if (n == 1) {
+                    live.countDown();
+                }
+                if (n == events + 1) {
+                    finished[index] = System.nanoTime();
+                    done.countDown();
+                }
+            }, cancels);
+        }
+        if (!live.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("subscriptions did not start");
+        }
+        List<EncapsulatedEvent> sample = sample(topic, events);
+        long start = System.nanoTime();
+        publishSingly(publisher, sample);
+        long published = System.nanoTime();
+        if (!done.await(300, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("subscribers did not receive every event within 300 s");
+        }
+        long slowest = Arrays.stream(finished).max().orElseThrow();
+        cancels.forEach(Runnable::run);
+        channels.forEach(ManagedChannel::shutdownNow);
+        return new double[] {rate(events, published - start), rate(events, slowest - start)};
+    }
+
     private static double replay(ProtobusServer server, String topic, int events, boolean batched) throws Exception {
         ManagedChannel channel = channel(server.port());
         CountDownLatch done = new CountDownLatch(1);
         long start = System.nanoTime();
-        ClientCall<byte[], byte[]> call = subscribe(channel, request(events, topic), batched, n -> {
+        List<Runnable> cancels = new ArrayList<>();
+        LongConsumer onCount = n -> {
             if (n == events) {
                 done.countDown();
             }
-        });
-        if (!done.await(120, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("replay did not end within 120 s");
+        };
+        if (batched) {
+            ClientCall<byte[], byte[]> call = subscribe(channel, request(events, topic), true, onCount);
+            cancels.add(() -> call.cancel("done", null));
+        } else {
+            subscribeStub(channel, request(events, topic), onCount, cancels);
+        }
+        if (!done.await(300, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("replay did not end within 300 s");
         }
         long elapsed = System.nanoTime() - start;
-        call.cancel("done", null);
+        cancels.forEach(Runnable::run);
         channel.shutdownNow();
         return rate(events, elapsed);
     }
 
-    /** p50, p99, max in microseconds of publish-to-subscriber latency at a steady rate. */
+    /**
+     * p50, p99, p99.9, max in microseconds of publish-to-subscriber latency at a steady rate
+     * ({@code Publish} and {@code Subscribe} through the generated stubs).
+     */
     private static long[] latency(ProtobusServer server, ManagedChannel publisher, int perSecond, int seconds)
             throws Exception {
         ManagedChannel channel = channel(server.port());
@@ -305,34 +423,32 @@ public final class ProtobusBenchmark {
         long[] latencies = new long[total];
         CountDownLatch done = new CountDownLatch(1);
         AtomicLong received = new AtomicLong();
-        MethodDescriptor<byte[], byte[]> raw = ProtobusServiceGrpc.getSubscribeMethod().toBuilder(RAW, RAW).build();
-        ClientCall<byte[], byte[]> call = channel.newCall(raw, CallOptions.DEFAULT);
         CountDownLatch live = new CountDownLatch(1);
-        call.start(new ClientCall.Listener<>() {
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        context.run(() -> ProtobusServiceGrpc.newStub(channel).subscribe(request(0, "latency"), new StreamObserver<>() {
             @Override
-            public void onMessage(byte[] message) {
+            public void onNext(EncapsulatedEvent e) {
                 long now = System.nanoTime();
-                try {
-                    EncapsulatedEvent e = EncapsulatedEvent.parseFrom(message);
-                    String sent = e.getTagsOrDefault("t", null);
-                    if (sent == null) {
-                        live.countDown();
-                    } else {
-                        int i = (int) received.getAndIncrement();
-                        latencies[i] = now - Long.parseLong(sent);
-                        if (i == total - 1) {
-                            done.countDown();
-                        }
+                String sent = e.getTagsOrDefault("t", null);
+                if (sent == null) {
+                    live.countDown();
+                } else {
+                    int i = (int) received.getAndIncrement();
+                    latencies[i] = now - Long.parseLong(sent);
+                    if (i == total - 1) {
+                        done.countDown();
                     }
-                } catch (IOException ex) {
-                    throw new UncheckedIOException(ex);
                 }
-                call.request(1);
             }
-        }, new Metadata());
-        call.sendMessage(request(0, "latency").toByteArray());
-        call.halfClose();
-        call.request(4);
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        }));
         while (!live.await(50, TimeUnit.MILLISECONDS)) {
             publishSingly(publisher, sample("latency", 1));
         }
@@ -354,10 +470,11 @@ public final class ProtobusBenchmark {
         if (!done.await(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("latency run did not end");
         }
-        call.cancel("done", null);
+        context.cancel(null);
         channel.shutdownNow();
         Arrays.sort(latencies);
-        return new long[] {latencies[total / 2] / 1000, latencies[(int) (total * 0.99)] / 1000, latencies[total - 1] / 1000};
+        return new long[] {latencies[total / 2] / 1000, latencies[(int) (total * 0.99)] / 1000,
+                latencies[(int) (total * 0.999)] / 1000, latencies[total - 1] / 1000};
     }
 
     // --- helpers -------------------------------------------------------------------------
@@ -367,8 +484,9 @@ public final class ProtobusBenchmark {
                 .setOptions(SubscriptionOptions.newBuilder().setHistoryDepth(history)).build();
     }
 
+    /** A client channel with a network thread of its own, as a client in its own process has. */
     private static ManagedChannel channel(int port) {
-        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+        return ServerTransport.client(NettyChannelBuilder.forAddress("127.0.0.1", port)).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
     }
 
@@ -386,20 +504,22 @@ public final class ProtobusBenchmark {
         return events * 1e9 / nanos;
     }
 
-    private static String[] row(String what, double rate, double baseline) {
-        return new String[] {what, String.format("%,.0f", rate), String.format("%.2f", rate / baseline)};
+    private static String[] row(String what, double rate, double baseline, String baselineName) {
+        return new String[] {what, String.format("%,.0f", rate), String.format("%.2f", rate / baseline), baselineName};
     }
 
-    private static void print(int events, List<String[]> rows, long[] latency) {
-        System.out.printf("protobus-server, %,d events of %d-byte payload, %d CPUs%n%n", events, PAYLOAD,
-                Runtime.getRuntime().availableProcessors());
-        System.out.printf("| %-52s | %12s | %16s |%n", "measure", "events/s", "ratio to log alone");
-        System.out.printf("|%s|%s|%s|%n", "-".repeat(54), "-".repeat(14), "-".repeat(18));
+    private static void print(int events, List<String[]> rows, long[] slow, long[] fast, int seconds) {
+        System.out.printf("protobus-server, %,d events of %d-byte payload, %d CPUs, generated stubs on the client side%n%n",
+                events, PAYLOAD, Runtime.getRuntime().availableProcessors());
+        System.out.printf("| %-60s | %12s | %6s | %-16s |%n", "measure", "events/s", "ratio", "baseline");
+        System.out.printf("|%s|%s|%s|%s|%n", "-".repeat(62), "-".repeat(14), "-".repeat(8), "-".repeat(18));
         for (String[] r : rows) {
-            System.out.printf("| %-52s | %12s | %16s |%n", r[0], r[1], r[2]);
+            System.out.printf("| %-60s | %12s | %6s | %-16s |%n", r[0], r[1], r[2], r[3]);
         }
-        System.out.printf("%nlatency publish -> subscriber at 10,000 events/s (Publish, Subscribe): "
-                + "p50 %d us, p99 %d us, max %d us%n", latency[0], latency[1], latency[2]);
+        System.out.printf("%nlatency publish -> subscriber (Publish, Subscribe) at 10,000 events/s for %d s: "
+                + "p50 %d us, p99 %d us, p99.9 %d us, max %d us%n", seconds, slow[0], slow[1], slow[2], slow[3]);
+        System.out.printf("latency at 100,000 events/s for %d s: p50 %d us, p99 %d us, p99.9 %d us, max %d us%n",
+                Math.max(2, seconds / 4), fast[0], fast[1], fast[2], fast[3]);
     }
 
     private static void delete(Path dir) throws IOException {

@@ -1,9 +1,9 @@
 package dev.tailbus.protobus.client;
 
+import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.protobus.admin.proto.AdminGrpc;
 import dev.tailbus.protobus.admin.proto.ListTopicsRequest;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
-import dev.tailbus.protobus.server.ProtobusException;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -23,7 +23,7 @@ public final class BusAdmin {
      * The stored topics matching {@code patterns} (all if none), sorted by name, and the log's
      * last position, from the server at {@code address}.
      *
-     * @throws ProtobusException the server is unreachable (unavailable), refuses a pattern (bad
+     * @throws BusException the server is unreachable (unavailable), refuses a pattern (bad
      *                           input) or has no admin service
      */
     public static ListTopicsResponse listTopics(String address, List<String> patterns, Duration timeout) {
@@ -34,7 +34,7 @@ public final class BusAdmin {
      * As {@link #listTopics(String, List, Duration)} with TLS and an access token; a token that
      * is not an admin token lists only the topics it may subscribe to.
      *
-     * @throws ProtobusException as {@link #listTopics(String, List, Duration)}, and when the
+     * @throws BusException as {@link #listTopics(String, List, Duration)}, and when the
      *                           credentials' files cannot be used
      */
     public static ListTopicsResponse listTopics(String address, BusCredentials credentials, List<String> patterns,
@@ -44,6 +44,29 @@ public final class BusAdmin {
             return listTopics(channel, address, patterns, timeout);
         } finally {
             BusConnections.close(channel);
+        }
+    }
+
+    /**
+     * A subscriber's first contact: checks the server and the patterns before anything is
+     * subscribed, and returns the answer whose last position (or, on a log of resume tokens, whose
+     * token) a live-only subscription starts after; null from a server without the admin service
+     * (the reference), which is then followed from its first event on.
+     *
+     * @throws BusException bad input (a pattern the server refuses) or unavailable
+     */
+    static ListTopicsResponse subscribeStart(Channel channel, String target, List<String> patterns,
+                                             Duration timeout) {
+        try {
+            return listTopics(channel, target, patterns, timeout);
+        } catch (BusException e) {
+            io.grpc.Status status = io.grpc.Status.fromThrowable(e.getCause());
+            if (status.getCode() == io.grpc.Status.Code.UNIMPLEMENTED) {
+                return null;
+            }
+            throw e.kind() == Kind.BAD_INPUT
+                    ? new BusException(Kind.BAD_INPUT, "cannot subscribe: " + status.getDescription(), e.getCause())
+                    : new BusException(e.kind(), e.getMessage().replace("list topics", "subscribe"), e.getCause());
         }
     }
 

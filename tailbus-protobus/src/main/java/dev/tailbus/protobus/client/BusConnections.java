@@ -1,8 +1,6 @@
 package dev.tailbus.protobus.client;
 
 import dev.tailbus.core.TailbusException.Kind;
-import dev.tailbus.protobus.server.ListenAddress;
-import dev.tailbus.protobus.server.ProtobusException;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -29,11 +27,8 @@ final class BusConnections {
      * token on every call.
      */
     static ManagedChannel open(String address, BusCredentials credentials) {
-        ListenAddress a = ListenAddress.parse(address);
-        if (a.port() == 0) {
-            throw new ProtobusException(Kind.BAD_INPUT, "address '" + address + "' needs a port other than 0");
-        }
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(a.host() == null ? "localhost" : a.host(), a.port(),
+        BusAddress a = BusAddress.parse(address);
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(a.hostOrLocal(), a.port(),
                         credentials.channelCredentials())
                 .maxInboundMessageSize(MAX_INBOUND_BYTES);
         if (credentials.token() != null) {
@@ -53,7 +48,7 @@ final class BusConnections {
     }
 
     /** A gRPC failure as one line: what was tried, where, and what the server or transport said. */
-    static ProtobusException failure(String what, String target, Throwable t) {
+    static BusException failure(String what, String target, Throwable t) {
         Status s = Status.fromThrowable(t);
         String detail = s.getDescription() != null ? s.getDescription() : s.getCode().name();
         Throwable root = s.getCause();
@@ -62,7 +57,7 @@ final class BusConnections {
         }
         String tls = TlsFailures.explain(t);
         if (tls != null) {
-            return new ProtobusException(Kind.UNAVAILABLE, "cannot " + what + ": TLS with " + target + " failed: " + tls, t);
+            return new BusException(Kind.UNAVAILABLE, "cannot " + what + ": TLS with " + target + " failed: " + tls, t);
         }
         if (root != null && root.getMessage() != null && (s.getDescription() == null
                 || s.getDescription().equals("io exception"))) {
@@ -77,16 +72,16 @@ final class BusConnections {
             detail = "connection reset by the server; if it uses TLS, give --tls-ca or TAILBUS_TLS_CA";
         }
         return switch (s.getCode()) {
-            case UNAVAILABLE, DEADLINE_EXCEEDED -> new ProtobusException(Kind.UNAVAILABLE,
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> new BusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": server " + target + " unreachable (" + detail + ")", t);
-            case INVALID_ARGUMENT, OUT_OF_RANGE -> new ProtobusException(Kind.BAD_INPUT,
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> new BusException(Kind.BAD_INPUT,
                     "cannot " + what + ": " + detail, t);
-            case UNAUTHENTICATED -> new ProtobusException(Kind.UNAVAILABLE,
+            case UNAUTHENTICATED -> new BusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": not authenticated by " + target + ": " + detail
                             + " (give an access token with --token or TAILBUS_TOKEN)", t);
-            case PERMISSION_DENIED -> new ProtobusException(Kind.UNAVAILABLE,
+            case PERMISSION_DENIED -> new BusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": permission denied: " + detail, t);
-            default -> new ProtobusException(Kind.UNAVAILABLE,
+            default -> new BusException(Kind.UNAVAILABLE,
                     "cannot " + what + ": " + s.getCode() + ": " + detail, t);
         };
     }

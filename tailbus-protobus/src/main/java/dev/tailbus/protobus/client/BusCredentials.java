@@ -1,7 +1,6 @@
 package dev.tailbus.protobus.client;
 
 import dev.tailbus.core.TailbusException.Kind;
-import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.tls.PemFiles;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
@@ -58,12 +57,12 @@ public final class BusCredentials {
     /**
      * Sends {@code accessToken} on every call (null: none).
      *
-     * @throws ProtobusException bad input for a token that is empty or not visible ASCII
+     * @throws BusException bad input for a token that is empty or not visible ASCII
      */
     public BusCredentials withToken(String accessToken) {
         if (accessToken != null) {
             if (accessToken.isEmpty() || !accessToken.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-                throw new ProtobusException(Kind.BAD_INPUT, "an access token is visible ASCII characters without spaces");
+                throw new BusException(Kind.BAD_INPUT, "an access token is visible ASCII characters without spaces");
             }
         }
         return new BusCredentials(tlsCa, certificate, key, accessToken);

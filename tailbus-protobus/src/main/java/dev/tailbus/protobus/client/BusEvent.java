@@ -32,7 +32,7 @@ public record BusEvent(String topic, Map<String, String> tags, Instant eventTime
 
     public BusEvent {
         Objects.requireNonNull(topic, "topic");
-        tags = tags == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(tags));
+        tags = tags == null || tags.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(tags));
         payload = payload == null ? Any.getDefaultInstance() : payload;
     }
 

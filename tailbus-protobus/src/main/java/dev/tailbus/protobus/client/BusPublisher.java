@@ -2,13 +2,15 @@ package dev.tailbus.protobus.client;
 
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
-import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
-import dev.tailbus.protobus.server.ProtobusException;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,12 +62,20 @@ public final class BusPublisher implements AutoCloseable {
     private final Thread sender;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong acknowledged = new AtomicLong();
-    private final AtomicReference<ProtobusException> unreported = new AtomicReference<>();
+    private final AtomicReference<BusException> unreported = new AtomicReference<>();
     private volatile CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
     private volatile boolean singleOnly;
 
-    private record Pending(EncapsulatedEvent event, CompletableFuture<Void> done, int size) {
+    private record Pending(WireEvent event, CompletableFuture<Void> done, int size) {
     }
+
+    private static final MethodDescriptor.Marshaller<Status> STATUS = ProtoUtils.marshaller(Status.getDefaultInstance());
+    private static final MethodDescriptor<byte[], Status> PUBLISH_BATCH =
+            ProtobusServiceGrpc.getPublishBatchMethod().toBuilder(BytesMarshaller.INSTANCE, STATUS).build();
+    private static final MethodDescriptor<byte[], Status> PUBLISH =
+            ProtobusServiceGrpc.getPublishMethod().toBuilder(BytesMarshaller.INSTANCE, STATUS).build();
+    /** Room for the transmit time field in a batch's size estimate. */
+    private static final int TRANSMIT_BYTES = 16;
 
     private BusPublisher(Builder b) {
         this.owned = b.channel == null ? BusConnections.open(b.address, b.credentials) : null;
@@ -93,7 +103,7 @@ public final class BusPublisher implements AutoCloseable {
     /**
      * Publishes {@code event} and waits until the server stored it.
      *
-     * @throws ProtobusException if the server refused the event or could not be reached
+     * @throws BusException if the server refused the event or could not be reached
      */
     public void publish(BusEvent event) {
         CompletableFuture<Void> done = publishAsync(event);
@@ -101,26 +111,27 @@ public final class BusPublisher implements AutoCloseable {
             done.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ProtobusException(Kind.IO, "interrupted while publishing to " + event.topic(), e);
+            throw new BusException(Kind.IO, "interrupted while publishing to " + event.topic(), e);
         } catch (ExecutionException e) {
-            unreported.compareAndSet((ProtobusException) e.getCause(), null); // reported here
-            throw (ProtobusException) e.getCause();
+            unreported.compareAndSet((BusException) e.getCause(), null); // reported here
+            throw (BusException) e.getCause();
         }
     }
 
     /**
      * Queues {@code event} for publishing; the future completes when the server stored it, or
-     * exceptionally with a {@link ProtobusException}. Blocks while the queue is full.
+     * exceptionally with a {@link BusException}. Blocks while the queue is full.
      *
      * @throws IllegalStateException after {@link #close()}
      */
     public CompletableFuture<Void> publishAsync(BusEvent event) {
-        EncapsulatedEvent proto = event.toProto();
+        // serialized here, on the caller's thread: the sender only puts the bytes together
+        WireEvent wire = WireEvent.of(event);
         try {
             room.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ProtobusException(Kind.IO, "interrupted while publishing to " + event.topic(), e);
+            throw new BusException(Kind.IO, "interrupted while publishing to " + event.topic(), e);
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (queue) {
@@ -129,7 +140,7 @@ public final class BusPublisher implements AutoCloseable {
                 throw new IllegalStateException("publisher is closed");
             }
             last = done;
-            queue.add(new Pending(proto, done, proto.getSerializedSize()));
+            queue.add(new Pending(wire, done, wire.sizeInBatch(TRANSMIT_BYTES)));
         }
         return done;
     }
@@ -137,7 +148,7 @@ public final class BusPublisher implements AutoCloseable {
     /**
      * Waits until every event published before is stored or failed.
      *
-     * @throws ProtobusException the first failure since the previous flush that no
+     * @throws BusException the first failure since the previous flush that no
      *                           {@link #publish} call has reported
      */
     public void flush() {
@@ -145,11 +156,11 @@ public final class BusPublisher implements AutoCloseable {
             last.handle((ok, failed) -> null).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ProtobusException(Kind.IO, "interrupted while flushing to " + target, e);
+            throw new BusException(Kind.IO, "interrupted while flushing to " + target, e);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e); // handle() never fails
         }
-        ProtobusException failure = unreported.getAndSet(null);
+        BusException failure = unreported.getAndSet(null);
         if (failure != null) {
             throw failure;
         }
@@ -163,7 +174,7 @@ public final class BusPublisher implements AutoCloseable {
     /**
      * Flushes, stops the sender and closes the channel if this publisher opened it. Idempotent.
      *
-     * @throws ProtobusException as {@link #flush()}
+     * @throws BusException as {@link #flush()}
      */
     @Override
     public void close() {
@@ -214,34 +225,33 @@ public final class BusPublisher implements AutoCloseable {
     }
 
     private void send(List<Pending> batch) {
-        Instant now = Instant.now();
-        List<EncapsulatedEvent> events = new ArrayList<>(batch.size());
+        byte[] transmit = WireEvent.transmitField(BusEvent.timestamp(Instant.now()));
+        List<WireEvent> events = new ArrayList<>(batch.size());
         for (Pending p : batch) {
-            EncapsulatedEvent e = p.event();
-            events.add(e.hasClientTransmitTime() ? e : e.toBuilder().setClientTransmitTime(BusEvent.timestamp(now)).build());
+            events.add(p.event());
         }
-        ProtobusException failure = null;
+        BusException failure = null;
         try {
             if (!singleOnly) {
                 try {
-                    call(true, events);
+                    call(true, events, transmit);
                 } catch (StatusRuntimeException e) {
                     if (e.getStatus().getCode() != io.grpc.Status.Code.UNIMPLEMENTED) {
                         throw e;
                     }
                     singleOnly = true; // a server without the batch method stored nothing
-                    call(false, events);
+                    call(false, events, transmit);
                 }
             } else {
-                call(false, events);
+                call(false, events, transmit);
             }
         } catch (StatusRuntimeException e) {
-            failure = BusConnections.failure("publish to " + events.getFirst().getTopic(), target, e);
+            failure = BusConnections.failure("publish to " + topicOf(batch.getFirst()), target, e);
         } catch (TimeoutException e) {
-            failure = new ProtobusException(Kind.UNAVAILABLE, "cannot publish: no answer from " + target
+            failure = new BusException(Kind.UNAVAILABLE, "cannot publish: no answer from " + target
                     + " within " + callTimeout.toSeconds() + " s", e);
         } catch (InterruptedException e) {
-            failure = new ProtobusException(Kind.IO, "interrupted while publishing", e);
+            failure = new BusException(Kind.IO, "interrupted while publishing", e);
         }
         if (failure == null) {
             acknowledged.addAndGet(batch.size());
@@ -256,23 +266,30 @@ public final class BusPublisher implements AutoCloseable {
         }
     }
 
+    private static String topicOf(Pending p) {
+        try {
+            return EncapsulatedEvent.parseFrom(p.event().head()).getTopic();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return "?";
+        }
+    }
+
     /** One call with every event; returns when the server answered OK, else throws. */
-    private void call(boolean batched, List<EncapsulatedEvent> events)
+    private void call(boolean batched, List<WireEvent> events, byte[] transmit)
             throws InterruptedException, TimeoutException {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         StreamObserver<Status> response = StatusAnswer.into(answer);
-        var stub = ProtobusServiceGrpc.newStub(channel).withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        StreamObserver<byte[]> stream = ClientCalls.asyncClientStreamingCall(
+                channel.newCall(batched ? PUBLISH_BATCH : PUBLISH, options), response);
         if (batched) {
-            StreamObserver<EventBatch> stream = stub.publishBatch(response);
-            stream.onNext(EventBatch.newBuilder().addAllEvents(events).build());
-            stream.onCompleted();
+            stream.onNext(WireEvent.batch(events, transmit));
         } else {
-            StreamObserver<EncapsulatedEvent> stream = stub.publish(response);
-            for (EncapsulatedEvent e : events) {
-                stream.onNext(e);
+            for (WireEvent e : events) {
+                stream.onNext(e.single(transmit));
             }
-            stream.onCompleted();
         }
+        stream.onCompleted();
         Status status;
         try {
             status = answer.get(callTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
@@ -335,14 +352,14 @@ public final class BusPublisher implements AutoCloseable {
         /**
          * Starts the publisher.
          *
-         * @throws ProtobusException (bad input) for an invalid option or address
+         * @throws BusException (bad input) for an invalid option or address
          */
         public BusPublisher build() {
             if (maxBatchEvents < 1 || maxBatchBytes < 1 || maxPendingEvents < 1) {
-                throw new ProtobusException(Kind.BAD_INPUT, "batch and queue limits must be positive");
+                throw new BusException(Kind.BAD_INPUT, "batch and queue limits must be positive");
             }
             if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
-                throw new ProtobusException(Kind.BAD_INPUT, "the call timeout must be positive");
+                throw new BusException(Kind.BAD_INPUT, "the call timeout must be positive");
             }
             return new BusPublisher(this);
         }

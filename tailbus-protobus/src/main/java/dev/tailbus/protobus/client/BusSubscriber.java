@@ -2,16 +2,10 @@ package dev.tailbus.protobus.client;
 
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
-import dev.tailbus.protobus.proto.EncapsulatedEvent;
-import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
-import dev.tailbus.protobus.proto.SubscriptionOptions;
 import dev.tailbus.protobus.proto.SubscriptionRequest;
-import dev.tailbus.protobus.server.ProtobusException;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -20,7 +14,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,100 +34,72 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p><b>Reconnecting.</b> When the call ends because the server went away (UNAVAILABLE, or a
- * clean end at the server's shutdown), the subscriber calls again with {@code after_position} =
- * the last position it received, after a backoff (50 ms doubling up to 2 s), until
- * {@link Builder#reconnectFor} has passed without a working call; since positions only grow and
- * the server sends them in order, the events continue without loss or repetition. A live-only
- * subscription learns the log's last position when it starts (from the admin service), so it
- * resumes exactly even before its first event; a history subscription that dropped before its
- * first event asks for the same history again.
+ * <p><b>Every event once, in order.</b> The server sends each subscription's events in
+ * increasing position order; every event received is delivered, and when the call ends because
+ * the server went away (UNAVAILABLE, or a clean end at the server's shutdown) the subscriber
+ * calls again after the last position it received ({@link ResumePoint}), after a back-off (50 ms
+ * doubling up to 2 s, {@link Backoff}) until {@link Builder#reconnectFor} has passed without a
+ * working call. A live-only subscription learns the log's last position at its first contact, so
+ * it resumes exactly even before its first event; a history subscription that dropped before its
+ * first event asks for the same history again. On a server whose log has no single order of
+ * positions (protobus-server on Kafka) each event carries a resume token, and the subscriber
+ * continues after the last one received instead ({@link #resumeToken()}).
  *
- * <p>Design note: gRPC flow control bounds the memory: the subscriber asks the server for at most
- * {@link Builder#capacity} events beyond those taken, so a slow consumer slows the server's
- * sending for this subscription only. Thread-safe; one consumer at a time.
+ * <p>Design note: the events come in {@code SubscribeBatch} messages (or {@code Subscribe} ones
+ * from a server without it, such as the reference), handed over a message at a time
+ * ({@link EventQueue}); gRPC flow control bounds the memory to about {@link Builder#capacity}
+ * events beyond those taken ({@link SubscribeCall}). The first contact (the admin service's topic
+ * list) checks the server and the patterns, so that a bad pattern or an unreachable server fails
+ * at once, before any reconnecting. Thread-safe; one consumer at a time.
  */
 public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
-    /** How long a call must have stayed open to count as working (ends an outage). */
-    private static final long HEALTHY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long FIRST_BACKOFF_MS = 50;
-    private static final long MAX_BACKOFF_MS = 2000;
+    private static final Duration HEALTHY = Duration.ofSeconds(1);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
 
     private final String target;
     private final Channel channel;
     private final ManagedChannel owned;
     private final List<String> topics;
-    private final int history;
-    private final long after;
-    private final Instant since;
     private final Duration reconnectFor;
     private final int capacity;
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final EventQueue queue = new EventQueue(this::consumed);
     private final ScheduledExecutorService timer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final ResumePoint resume;
+    private final Backoff backoff;
+    private final SubscribeCall.Listener listener = new Listener();
 
-    /** Positive: the log's last position at the start of a live-only subscription; -1: unknown. */
-    private final long watermark;
-    /** A log without one order of positions (Kafka): the start of a live-only subscription. */
-    private final byte[] watermarkToken;
-    /** Given by the caller: continue after the event that carried it; null: not set. */
-    private final byte[] startToken;
-    private volatile long lastPosition;
-    /** The resume token of the last event received, where the next call continues; null: none. */
-    private volatile byte[] lastToken;
-    /** The resume token of the last event taken. */
-    private volatile byte[] takenToken;
-    private volatile CallObserver current;
-    private volatile long outageStart = -1;
-    private int attempt;
+    private volatile SubscribeCall current;
+    private volatile boolean batched = true;
     private long reconnects;
-    private Thread dispatcher;
-    private boolean ended;
-
-    /** The end of the stream in the queue: null cause for a clean end. */
-    private record End(ProtobusException cause) {
-    }
-
-    /** An event in the queue with the resume token it carried. */
-    private record Tokened(BusEvent event, byte[] token) {
-    }
+    private volatile Dispatcher dispatcher;
 
     private BusSubscriber(Builder b) {
         this.owned = b.channel == null ? BusConnections.open(b.address, b.credentials) : null;
         this.channel = owned != null ? owned : b.channel;
         this.target = b.address != null ? b.address : channel.authority();
         this.topics = List.copyOf(b.topics);
-        this.history = b.history;
-        this.after = b.after;
-        this.since = b.since;
         this.reconnectFor = b.reconnectFor;
         this.capacity = b.capacity;
-        this.startToken = b.resumeToken;
+        this.backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF, HEALTHY, reconnectFor, System::nanoTime);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tailbus-subscriber-reconnect");
             t.setDaemon(true);
             return t;
         });
-        long mark = -1;
-        byte[] markToken = null;
+        ListTopicsResponse first;
         try {
-            // Checks the server and the patterns before anything is subscribed, and learns the
-            // position a live-only subscription starts after.
-            ListTopicsResponse answer = BusAdmin.listTopics(channel, target, topics, b.connectTimeout);
-            mark = answer.getLastPosition();
-            markToken = answer.getResumeToken().isEmpty() ? null : answer.getResumeToken().toByteArray();
-        } catch (ProtobusException e) {
-            if (Status.fromThrowable(e.getCause()).getCode() != Status.Code.UNIMPLEMENTED) {
-                shutdown();
-                throw e.kind() == Kind.BAD_INPUT ? new ProtobusException(Kind.BAD_INPUT,
-                        "cannot subscribe: " + Status.fromThrowable(e.getCause()).getDescription(), e.getCause())
-                        : new ProtobusException(e.kind(), e.getMessage().replace("list topics", "subscribe"), e.getCause());
-            }
-            // a server without the admin service (the reference): resume from the first event on
+            first = BusAdmin.subscribeStart(channel, target, topics, b.connectTimeout);
+        } catch (RuntimeException e) {
+            shutdown();
+            throw e;
         }
-        this.watermark = mark;
-        this.watermarkToken = markToken;
+        long watermark = first == null ? -1 : first.getLastPosition();
+        byte[] watermarkToken = first == null || first.getResumeToken().isEmpty() ? null
+                : first.getResumeToken().toByteArray();
+        this.resume = new ResumePoint(b.history, b.after, b.since, watermark, watermarkToken, b.resumeToken);
         subscribe();
     }
 
@@ -151,11 +117,11 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
      * The next event, waiting for it; null once the subscription has ended cleanly (closed, or the
      * server ended it and no reconnect was allowed).
      *
-     * @throws ProtobusException when the subscription failed (a refused request, or the server
-     *                           stayed unreachable longer than the reconnect limit)
+     * @throws BusException when the subscription failed (a refused request, or the server stayed
+     *                      unreachable longer than the reconnect limit)
      */
     public BusEvent take() throws InterruptedException {
-        return poll(null);
+        return queue.poll(null);
     }
 
     /**
@@ -163,46 +129,17 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
      * came within it ({@link #isEnded()} tells the two apart).
      */
     public BusEvent poll(Duration timeout) throws InterruptedException {
-        synchronized (queue) {
-            if (ended) {
-                return null;
-            }
-        }
-        Object item = timeout == null ? queue.take() : queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        if (item == null) {
-            return null;
-        }
-        if (item instanceof End end) {
-            synchronized (queue) {
-                ended = true;
-            }
-            queue.add(end); // every later call sees the end too
-            if (end.cause() != null) {
-                throw end.cause();
-            }
-            return null;
-        }
-        CallObserver call = current;
-        if (call != null) {
-            call.request(1);
-        }
-        if (item instanceof Tokened t) {
-            takenToken = t.token();
-            return t.event();
-        }
-        return (BusEvent) item;
+        return queue.poll(timeout);
     }
 
     /** Whether the subscription has ended and every event before the end was taken. */
     public boolean isEnded() {
-        synchronized (queue) {
-            return ended;
-        }
+        return queue.isEnded();
     }
 
     /**
      * The events until the subscription ends; {@code hasNext} waits. A failure surfaces as a
-     * {@link ProtobusException} from {@code hasNext}; an interrupt ends the iteration.
+     * {@link BusException} from {@code hasNext}; an interrupt ends the iteration.
      */
     @Override
     public Iterator<BusEvent> iterator() {
@@ -236,7 +173,7 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
 
     /** The position of the last event received (0 if none yet): where a later subscription can resume. */
     public long lastPosition() {
-        return lastPosition;
+        return resume.lastPosition();
     }
 
     /**
@@ -246,7 +183,7 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
      * {@link #lastPosition()}) or before the first event.
      */
     public byte[] resumeToken() {
-        byte[] t = takenToken;
+        byte[] t = queue.takenToken();
         return t == null ? null : t.clone();
     }
 
@@ -257,8 +194,8 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
 
     /**
      * Completes when a callback subscription ({@link Builder#start}) has delivered its last event:
-     * normally after {@link #close()} or a clean end, exceptionally with a
-     * {@link ProtobusException} on failure.
+     * normally after {@link #close()} or a clean end, exceptionally with a {@link BusException}
+     * on failure.
      */
     public CompletableFuture<Void> done() {
         return done;
@@ -270,19 +207,14 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        CallObserver call = current;
+        SubscribeCall call = current;
         if (call != null) {
             call.cancel();
         }
-        queue.add(new End(null));
-        Thread d = dispatcher;
-        if (d != null && d != Thread.currentThread()) {
-            d.interrupt();
-            try {
-                d.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        queue.end(null);
+        Dispatcher d = dispatcher;
+        if (d != null) {
+            d.stop();
         }
         shutdown();
         done.complete(null);
@@ -295,155 +227,76 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         }
     }
 
-    private void startDispatcher(Consumer<BusEvent> handler) {
-        Thread t = new Thread(() -> {
-            try {
-                BusEvent e;
-                while ((e = take()) != null) {
-                    handler.accept(e);
-                }
-                done.complete(null);
-            } catch (InterruptedException e) {
-                done.complete(null);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        }, "tailbus-subscriber");
-        t.setDaemon(true);
-        dispatcher = t;
-        t.start();
-    }
-
-    /** The request for the next call: resume after what was received, else the chosen start. */
+    /** The request of the next call. */
     SubscriptionRequest request() {
-        SubscriptionOptions.Builder o = SubscriptionOptions.newBuilder();
-        long seen = lastPosition;
-        byte[] token = lastToken;
-        if (token != null) {
-            o.setResumeToken(com.google.protobuf.ByteString.copyFrom(token));
-        } else if (startToken != null) {
-            o.setResumeToken(com.google.protobuf.ByteString.copyFrom(startToken));
-        } else if (seen > 0) {
-            o.setAfterPosition(seen);
-        } else if (after > 0) {
-            o.setAfterPosition(after);
-        } else if (since != null) {
-            o.setSinceTime(BusEvent.timestamp(since));
-        } else if (history == 0 && watermarkToken != null) {
-            o.setResumeToken(com.google.protobuf.ByteString.copyFrom(watermarkToken));
-        } else if (history == 0 && watermark > 0) {
-            o.setAfterPosition(watermark);
-        } else if (history == 0 && watermark == 0) {
-            o.setSinceTime(BusEvent.timestamp(Instant.EPOCH)); // the log was empty: all of it is new
-        } else {
-            o.setHistoryDepth(history);
-        }
-        return SubscriptionRequest.newBuilder().addAllTopics(topics).setOptions(o).build();
+        return SubscriptionRequest.newBuilder().addAllTopics(topics).setOptions(resume.options()).build();
     }
 
     private void subscribe() {
         if (closed.get()) {
             return;
         }
-        CallObserver call = new CallObserver();
+        SubscribeCall call = new SubscribeCall(batched, capacity, queue::waiting, listener, backoff.now());
         current = call;
-        ProtobusServiceGrpc.newStub(channel).subscribe(request(), call);
+        call.start(channel, request());
     }
 
-    private synchronized void callEnded(CallObserver call, Status status) {
+    private void consumed() {
+        SubscribeCall call = current;
+        if (call != null) {
+            call.consumed();
+        }
+    }
+
+    private synchronized void callEnded(SubscribeCall call, Status status) {
         if (call != current || closed.get()) {
             return;
         }
-        long now = System.nanoTime();
         Status.Code code = status.getCode();
+        if (code == Status.Code.UNIMPLEMENTED && call.batched() && !call.worked()) {
+            batched = false; // a server without SubscribeBatch (the reference): one event per message
+            subscribe();
+            return;
+        }
         boolean retryable = code == Status.Code.OK || code == Status.Code.UNAVAILABLE
                 || code == Status.Code.CANCELLED || code == Status.Code.ABORTED
                 || code == Status.Code.DEADLINE_EXCEEDED;
         if (!retryable || reconnectFor.isZero()) {
             current = null;
-            queue.add(new End(code == Status.Code.OK ? null
-                    : BusConnections.failure("subscribe to " + String.join(", ", topics), target, status.asRuntimeException())));
+            queue.end(code == Status.Code.OK ? null
+                    : BusConnections.failure("subscribe to " + String.join(", ", topics), target, status.asRuntimeException()));
             return;
         }
-        if (call.healthy || now - call.startNanos >= HEALTHY_NANOS || outageStart < 0) {
-            outageStart = now;
-            attempt = 0;
-        }
-        if (now - outageStart > reconnectFor.toNanos()) {
+        long delay = backoff.afterLoss(call.startedAt(), call.worked());
+        if (delay == Backoff.GIVE_UP) {
             current = null;
-            queue.add(new End(new ProtobusException(Kind.UNAVAILABLE, "subscription lost: server " + target
-                    + " unreachable for more than " + reconnectFor.toSeconds() + " s (" + code + ")")));
+            queue.end(new BusException(Kind.UNAVAILABLE, "subscription lost: server " + target
+                    + " unreachable for more than " + reconnectFor.toSeconds() + " s (" + code + ")"));
             return;
         }
-        long delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(attempt, 10));
-        attempt++;
         reconnects++;
         try {
             timer.schedule(this::subscribe, delay, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // closed meanwhile
         }
     }
 
-    /** One Subscribe call's observer; ignored once a newer call replaced it. */
-    private final class CallObserver implements ClientResponseObserver<SubscriptionRequest, EncapsulatedEvent> {
-        final long startNanos = System.nanoTime();
-        volatile boolean healthy;
-        private volatile ClientCallStreamObserver<SubscriptionRequest> call;
-
+    /** What the current call hands over; a replaced call's news is ignored. */
+    private final class Listener implements SubscribeCall.Listener {
         @Override
-        public void beforeStart(ClientCallStreamObserver<SubscriptionRequest> requestStream) {
-            call = requestStream;
-            requestStream.disableAutoRequestWithInitial(Math.max(0, capacity - queue.size()));
-        }
-
-        void request(int n) {
-            ClientCallStreamObserver<SubscriptionRequest> c = call;
-            if (c != null) {
-                c.request(n);
-            }
-        }
-
-        void cancel() {
-            ClientCallStreamObserver<SubscriptionRequest> c = call;
-            if (c != null) {
-                c.cancel("subscriber closed", null);
-            }
-        }
-
-        @Override
-        public void onNext(EncapsulatedEvent value) {
-            if (this != current) {
+        public void received(SubscribeCall call, BusEvent[] events, byte[][] tokens) {
+            if (call != current || events.length == 0) {
                 return;
             }
-            healthy = true;
-            if (!value.getResumeToken().isEmpty()) {
-                // a log without one order of positions: the token says where to continue
-                byte[] token = value.getResumeToken().toByteArray();
-                lastToken = token;
-                lastPosition = value.getPosition();
-                queue.add(new Tokened(BusEvent.fromProto(value), token));
-                return;
-            }
-            long position = value.getPosition();
-            if (position > 0) {
-                if (position <= lastPosition) {
-                    request(1); // already delivered (cannot happen with an ordered server; kept safe)
-                    return;
-                }
-                lastPosition = position;
-            }
-            queue.add(BusEvent.fromProto(value));
+            int last = events.length - 1;
+            resume.received(events[last].position(), tokens == null ? null : tokens[last]);
+            queue.add(events, tokens);
         }
 
         @Override
-        public void onError(Throwable t) {
-            callEnded(this, Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            callEnded(this, Status.OK);
+        public void ended(SubscribeCall call, Status status) {
+            callEnded(call, status);
         }
     }
 
@@ -529,7 +382,7 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
             return this;
         }
 
-        /** Events received but not yet taken, at most (default 1024). */
+        /** Events received but not yet taken, about at most (default 1024; a batch message may add one message more). */
         public Builder capacity(int n) {
             this.capacity = n;
             return this;
@@ -538,8 +391,8 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         /**
          * Contacts the server and subscribes; events are then taken with {@link BusSubscriber#take()}.
          *
-         * @throws ProtobusException bad input (an invalid option or pattern) or unavailable (the
-         *                           server cannot be reached)
+         * @throws BusException bad input (an invalid option or pattern) or unavailable (the server
+         *                      cannot be reached)
          */
         public BusSubscriber build() {
             check();
@@ -553,25 +406,25 @@ public final class BusSubscriber implements AutoCloseable, Iterable<BusEvent> {
         public BusSubscriber start(Consumer<BusEvent> handler) {
             Objects.requireNonNull(handler, "handler");
             BusSubscriber s = build();
-            s.startDispatcher(handler);
+            s.dispatcher = new Dispatcher(s::take, handler, s.done);
             return s;
         }
 
         private void check() {
             if (history < 0) {
-                throw new ProtobusException(Kind.BAD_INPUT, "history must not be negative, got " + history);
+                throw new BusException(Kind.BAD_INPUT, "history must not be negative, got " + history);
             }
             if (after < 0) {
-                throw new ProtobusException(Kind.BAD_INPUT, "position must not be negative, got " + after);
+                throw new BusException(Kind.BAD_INPUT, "position must not be negative, got " + after);
             }
             if (since != null && since.isBefore(Instant.EPOCH)) {
-                throw new ProtobusException(Kind.BAD_INPUT, "since must not be before 1970, got " + since);
+                throw new BusException(Kind.BAD_INPUT, "since must not be before 1970, got " + since);
             }
             if (capacity < 1) {
-                throw new ProtobusException(Kind.BAD_INPUT, "capacity must be positive, got " + capacity);
+                throw new BusException(Kind.BAD_INPUT, "capacity must be positive, got " + capacity);
             }
             if (reconnectFor.isNegative()) {
-                throw new ProtobusException(Kind.BAD_INPUT, "reconnect limit must not be negative");
+                throw new BusException(Kind.BAD_INPUT, "reconnect limit must not be negative");
             }
         }
     }

@@ -75,13 +75,15 @@ final class EventStamper {
     private static EventToAppend rewrite(byte[] event, long receiveNanos) throws IOException {
         CodedInputStream scan = CodedInputStream.newInstance(event);
         int payloadSize = -1;
+        int dropped = 0; // bytes of the fields the server replaces
         while (true) {
+            int start = scan.getTotalBytesRead();
             int tag = scan.readTag();
             if (tag == 0) {
                 break;
             }
-            if (WireFormat.getTagFieldNumber(tag) == PAYLOAD
-                    && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == PAYLOAD && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                 if (payloadSize >= 0) {
                     return null; // repeated payload fields are merged: leave it to protobuf
                 }
@@ -89,10 +91,14 @@ final class EventStamper {
                 scan.skipRawBytes(payloadSize);
             } else {
                 scan.skipField(tag);
+                if (field == RECEIVE_TIME || field == PAYLOAD_SIZE || field == POSITION) {
+                    dropped += scan.getTotalBytesRead() - start;
+                }
             }
         }
         CodedInputStream in = CodedInputStream.newInstance(event);
-        byte[] out = new byte[event.length + 40];
+        // the exact size, so that the stamped event is written once, into its own array
+        byte[] out = new byte[event.length - dropped + stampSize(receiveNanos, Math.max(payloadSize, 0))];
         CodedOutputStream writer = CodedOutputStream.newInstance(out);
         String topic = "";
         boolean stampWritten = false;
@@ -125,11 +131,36 @@ final class EventStamper {
         if (!stampWritten) {
             writeStamp(writer, receiveNanos, Math.max(payloadSize, 0));
         }
-        return new EventToAppend(topic, receiveNanos, Arrays.copyOf(out, writer.getTotalBytesWritten()));
+        int written = writer.getTotalBytesWritten();
+        return new EventToAppend(topic, receiveNanos, written == out.length ? out : Arrays.copyOf(out, written));
+    }
+
+    /** The bytes of the receive time (a Timestamp message, written by hand) and the payload size. */
+    private static int stampSize(long receiveNanos, int payloadSize) {
+        int time = timestampSize(receiveNanos);
+        return CodedOutputStream.computeTagSize(RECEIVE_TIME) + CodedOutputStream.computeUInt32SizeNoTag(time) + time
+                + (payloadSize != 0 ? CodedOutputStream.computeInt64Size(PAYLOAD_SIZE, payloadSize) : 0);
+    }
+
+    private static int timestampSize(long epochNanos) {
+        long seconds = Math.floorDiv(epochNanos, 1_000_000_000L);
+        int nanos = (int) Math.floorMod(epochNanos, 1_000_000_000L);
+        return (seconds != 0 ? CodedOutputStream.computeInt64Size(1, seconds) : 0)
+                + (nanos != 0 ? CodedOutputStream.computeInt32Size(2, nanos) : 0);
     }
 
     private static void writeStamp(CodedOutputStream writer, long receiveNanos, int payloadSize) throws IOException {
-        writer.writeMessage(RECEIVE_TIME, timestamp(receiveNanos));
+        // the Timestamp message by hand (seconds = 1, nanos = 2), as the generated class writes it
+        long seconds = Math.floorDiv(receiveNanos, 1_000_000_000L);
+        int nanos = (int) Math.floorMod(receiveNanos, 1_000_000_000L);
+        writer.writeTag(RECEIVE_TIME, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        writer.writeUInt32NoTag(timestampSize(receiveNanos));
+        if (seconds != 0) {
+            writer.writeInt64(1, seconds);
+        }
+        if (nanos != 0) {
+            writer.writeInt32(2, nanos);
+        }
         if (payloadSize != 0) {
             writer.writeInt64(PAYLOAD_SIZE, payloadSize);
         }

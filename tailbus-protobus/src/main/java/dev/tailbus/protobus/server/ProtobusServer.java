@@ -70,7 +70,8 @@ public final class ProtobusServer implements Closeable {
         ExecutorService workers = null;
         AutoCloseable listener = null;
         try {
-            SessionRegistry registry = new SessionRegistry(log.lastPosition());
+            // a log that appends over the network is a cluster's: its positions have no one order
+            SessionRegistry registry = new SessionRegistry(log.lastPosition(), !log.appendsRemotely());
             listener = log.onAppend(registry::onAppend);
             int threads = Math.max(2, Math.min(config.maxThreads(), 2 * Runtime.getRuntime().availableProcessors()));
             workers = Executors.newFixedThreadPool(threads, daemonThreads());

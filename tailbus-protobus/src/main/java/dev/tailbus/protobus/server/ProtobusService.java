@@ -158,8 +158,13 @@ final class ProtobusService implements BindableService {
      * returns the appended events, in the batch's order.
      */
     List<AppendedEvent> append(List<EventToAppend> batch) {
-        List<AppendedEvent> appended = log.append(batch);
-        registry.afterAppend(appended);
+        long ticket = registry.beforeAppend();
+        List<AppendedEvent> appended = List.of();
+        try {
+            appended = log.append(batch);
+        } finally {
+            registry.afterAppend(ticket, appended);
+        }
         return appended;
     }
 

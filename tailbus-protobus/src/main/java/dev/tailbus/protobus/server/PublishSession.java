@@ -22,7 +22,7 @@ import java.util.List;
  * when the client ended the stream and every event was appended.
  *
  * <p>Memory is bounded through gRPC flow control: the session asks the client for more messages
- * only while less than {@link #PENDING_LIMIT} bytes wait to be appended.
+ * only while less than {@link #PENDING_LIMIT} bytes wait to be appended or are being appended.
  *
  * <p>A bad event ends the stream with its status; the events before it are kept. A client that
  * goes away mid-stream keeps every event that fully arrived.
@@ -34,10 +34,16 @@ import java.util.List;
  * runs the appends and the answer one at a time; the two meet under {@code lock}.
  */
 final class PublishSession implements StreamObserver<byte[]> {
-    /** Messages asked for ahead of time. */
-    private static final int WINDOW = 256;
+    /**
+     * Messages asked for ahead of time. Few: the appends run beside the receiving thread, so
+     * every message asked for may arrive before the first append ends (a message may be a batch
+     * of a megabyte); what is not asked for stays in the sender's TCP window.
+     */
+    private static final int WINDOW = 16;
     /** Stamped bytes waiting for the log above which no more messages are asked for. */
     private static final long PENDING_LIMIT = 8L << 20;
+    /** A message arriving this long after the previous one was handled is appended at once, here. */
+    private static final long PAUSE_NANOS = 20_000;
 
     private final ServerCallStreamObserver<dev.tailbus.protobus.proto.Status> response;
     private final boolean batched;
@@ -51,12 +57,16 @@ final class PublishSession implements StreamObserver<byte[]> {
     private final Object lock = new Object();
     private List<EventToAppend> pending = new ArrayList<>();
     private long pendingBytes;
+    /** Bytes of the batch a drain is appending now: they count against the limit too. */
+    private long appendingBytes;
     private int owed;
     private boolean clientCompleted;
     private boolean clientGone;
     private boolean shuttingDown;
     private Status failure;
     private boolean ended;
+    /** When the previous message was handled (gRPC calls {@link #onNext} one at a time). */
+    private long lastMessageEnd;
     /** Set by a batch asking for the positions; then every appended position is kept. */
     private volatile boolean returnPositions;
     private long[] positions = new long[0];
@@ -98,7 +108,7 @@ final class PublishSession implements StreamObserver<byte[]> {
             for (EventToAppend e : events) {
                 pendingBytes += e.event().length;
             }
-            askForMore = bad == null && pendingBytes < PENDING_LIMIT;
+            askForMore = bad == null && pendingBytes + appendingBytes < PENDING_LIMIT;
             if (bad == null && !askForMore) {
                 owed++;
             }
@@ -110,14 +120,19 @@ final class PublishSession implements StreamObserver<byte[]> {
         if (askForMore) {
             response.request(1);
         }
-        // Idle: append now on this gRPC worker thread (lowest latency). Busy: the running
-        // drain takes this event with the others that arrive meanwhile (one append per batch).
-        // A log that waits on the network appends on the pool, so that receiving goes on.
-        if (service.log().appendsRemotely()) {
-            drainer.wake();
-        } else {
+        // gRPC hands a burst of messages to this thread one by one: appending each here would
+        // make every message its own append (a write and an announcement each). So a message
+        // that follows the previous one closely is left to a drain on another worker, which
+        // takes everything that arrived meanwhile; one after a pause is appended here at once,
+        // sparing a thread hand-off (the lowest latency when the rate is low). A log that waits
+        // on the network always appends on the pool, so that receiving goes on.
+        boolean afterPause = System.nanoTime() - lastMessageEnd > PAUSE_NANOS;
+        if (afterPause && !service.log().appendsRemotely()) {
             drainer.wakeHere();
+        } else {
+            drainer.wake();
         }
+        lastMessageEnd = System.nanoTime();
     }
 
     /** Stamps one event into {@code into}; returns the status of a bad event, else null. */
@@ -216,6 +231,7 @@ final class PublishSession implements StreamObserver<byte[]> {
             }
             batch = pending;
             pending = new ArrayList<>();
+            appendingBytes = pendingBytes;
             pendingBytes = 0;
             more = owed;
             owed = 0;
@@ -236,6 +252,7 @@ final class PublishSession implements StreamObserver<byte[]> {
         Status end;
         boolean gone;
         synchronized (lock) {
+            appendingBytes = 0;
             if (!pending.isEmpty()) {
                 owed += more;
                 return false; // more arrived meanwhile: go on after others had their turn

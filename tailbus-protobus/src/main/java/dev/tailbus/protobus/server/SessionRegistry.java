@@ -4,57 +4,97 @@ import dev.tailbus.core.log.AppendedEvent;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The live sessions of one server, and the news they need: which log position is visible (every
- * stored event up to it can be read), and the events of topics that no store pattern keeps,
- * which exist nowhere but in memory.
+ * The live sessions of one server, and the news they need: the position up to which every event
+ * is announced (see {@link AppendSequencer}), the shared ring of recent events, and the events of
+ * topics that no store pattern keeps, handed to the subscriptions that match them.
  *
- * <p>Thread-safe: the log calls {@link #onAppend} on appending threads; sessions come and go on
+ * <p>On a log without one order of positions (a cluster, whose subscriptions read the log's own
+ * feeds), nothing is sequenced: each append is handed out as it returns, and the ring is not kept.
+ *
+ * <p>Thread-safe: publishers announce their appends on worker threads; sessions come and go on
  * gRPC threads.
  */
 final class SessionRegistry {
     private final Set<SubscriptionSession> subscriptions = ConcurrentHashMap.newKeySet();
     private final Set<PublishSession> publishers = ConcurrentHashMap.newKeySet();
-    private final AtomicLong visible;
     private final RecentEvents recent = new RecentEvents();
+    private final AppendSequencer sequencer;
+    private final boolean sequenced;
     private volatile boolean closing;
 
-    SessionRegistry(long visiblePosition) {
-        this.visible = new AtomicLong(visiblePosition);
+    /** A registry for a log of positions; {@code lastPosition}: the log's last when the server starts. */
+    SessionRegistry(long lastPosition) {
+        this(lastPosition, true);
     }
 
     /**
-     * The highest position such that every stored event at or below it can be read; a
-     * subscription's history ends there and its live part starts after it.
+     * @param lastPosition the log's last position when the server starts
+     * @param sequenced    whether the log has one order of positions (a local log), so that appends
+     *                     are announced in it; false for a cluster's log
      */
-    long visiblePosition() {
-        return visible.get();
-    }
-
-    /** From the log, after a batch became visible. */
-    void onAppend(long lastPosition) {
-        visible.accumulateAndGet(lastPosition, Math::max);
+    SessionRegistry(long lastPosition, boolean sequenced) {
+        this.sequencer = new AppendSequencer(lastPosition, this::announce);
+        this.sequenced = sequenced;
     }
 
     /**
-     * After a publisher's append returned (its events are visible): keeps the events in the ring
-     * of recent events, wakes the waiting subscriptions, and hands the events that no pattern
-     * stored to the subscriptions matching them. The server is the log's only appender, so this
-     * is where every append is announced.
+     * The highest position such that every event at or below it is known: stored ones readable
+     * from the log, unstored ones handed to the subscriptions.
      */
-    void afterAppend(List<AppendedEvent> appended) {
-        if (appended.isEmpty()) {
+    long announcedPosition() {
+        return sequencer.announced();
+    }
+
+    /** Before a publisher's append: its ticket for {@link #afterAppend}. */
+    long beforeAppend() {
+        return sequenced ? sequencer.enter() : 0;
+    }
+
+    /**
+     * After a publisher's append returned (its events are visible) or failed ({@code appended}
+     * empty): the events are announced in position order, and the waiting subscriptions woken.
+     */
+    void afterAppend(long ticket, List<AppendedEvent> appended) {
+        if (!sequenced) {
+            if (!appended.isEmpty()) {
+                sequencer.exclusive(() -> {
+                    handOut(appended);
+                    return null;
+                });
+                wakeAll();
+            }
             return;
         }
-        // Into the ring first, then wake: a woken subscriber finds the events in memory.
-        recent.add(appended);
-        visible.accumulateAndGet(appended.get(appended.size() - 1).position(), Math::max);
-        for (SubscriptionSession s : subscriptions) {
-            s.onAppend();
+        if (sequencer.complete(ticket, appended)) {
+            // This thread (a worker that appended) serves one waiting subscription itself and
+            // hands the others to the pool: one thread hand-off less on the way to a subscriber.
+            boolean here = true;
+            for (SubscriptionSession s : subscriptions) {
+                if (s.onAppend(here)) {
+                    here = false;
+                }
+            }
         }
-        for (AppendedEvent e : appended) {
+    }
+
+    /** From the log, after a batch became visible (ours, or another writer's). */
+    void onAppend(long lastPosition) {
+        if (!sequenced || sequencer.visible(lastPosition)) {
+            wakeAll();
+        }
+    }
+
+    /** Under the sequencer's lock, in position order: into the ring, unstored events to their subscriptions. */
+    private void announce(List<AppendedEvent> batch) {
+        recent.add(batch);
+        handOut(batch);
+    }
+
+    /** The unstored events of {@code batch} to the subscriptions (each keeps those it matches). */
+    private void handOut(List<AppendedEvent> batch) {
+        for (AppendedEvent e : batch) {
             if (!e.stored()) {
                 for (SubscriptionSession s : subscriptions) {
                     s.offerUnstored(e);
@@ -63,16 +103,30 @@ final class SessionRegistry {
         }
     }
 
-    /** Registers; a session that arrives while the server closes is told to end at once. */
+    private void wakeAll() {
+        for (SubscriptionSession s : subscriptions) {
+            s.onAppend(false);
+        }
+    }
+
     RecentEvents recent() {
         return recent;
     }
 
-    void add(SubscriptionSession s) {
-        subscriptions.add(s);
+    /**
+     * Registers a subscription and returns its snapshot: the announced position at that moment,
+     * so that every unstored event after it reaches the subscription's queue. A subscription that
+     * arrives while the server closes is told to end at once.
+     */
+    long add(SubscriptionSession s) {
+        long snapshot = sequencer.exclusive(() -> {
+            subscriptions.add(s);
+            return sequencer.announced();
+        });
         if (closing) {
             s.shutdown();
         }
+        return snapshot;
     }
 
     void remove(SubscriptionSession s) {

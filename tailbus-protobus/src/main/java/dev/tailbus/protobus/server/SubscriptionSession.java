@@ -1,36 +1,25 @@
 package dev.tailbus.protobus.server;
 
-import com.google.protobuf.CodedOutputStream;
 import dev.tailbus.core.TailbusException;
 import dev.tailbus.core.log.AppendedEvent;
 import dev.tailbus.core.log.FeedStart;
 import dev.tailbus.core.log.LogFeed;
-import dev.tailbus.core.log.LogReader;
 import dev.tailbus.core.log.StoredEvent;
-import dev.tailbus.core.log.TopicStats;
-import dev.tailbus.protobus.proto.EventBatch;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.Iterator;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One subscriber ({@code Subscribe} or {@code SubscribeBatch}): a cursor on the log. It sends
- * the history (the last stored events per matching topic up to a snapshot position), then reads
- * the log after that position for ever, so that the boundary between history and live events has
- * no gap and no duplicate by construction, and a subscriber that falls behind simply reads older
- * parts of the log: nothing is queued for it but the events of topics no pattern stores, at most
- * {@link #UNSTORED_LIMIT} bytes of them, beyond which it is ended with RESOURCE_EXHAUSTED.
+ * One subscriber ({@code Subscribe} or {@code SubscribeBatch}): its lifecycle and its sending.
+ * Where it starts is a {@link SubscriptionStart}, what it sends next a {@link SubscriptionCursor}
+ * (every matching event once, in position order), how batch messages are packed a
+ * {@link BatchEncoder}; the events of unstored topics wait in its {@link UnstoredQueue}, and one
+ * that overflows ends it with RESOURCE_EXHAUSTED, naming what was lost. On a log without one order
+ * of positions (a cluster), the log's own {@link LogFeed} replaces the cursor, and unstored events
+ * go out as they come, between the feed's events.
  *
- * <p>Sending follows gRPC flow control: events are read only while the transport is ready, so
- * the memory of a subscription is about one transport window ({@link #TRANSPORT_BYTES}). Woken by the log after each append, by
- * the transport when ready again, by an unstored event.
+ * <p>Sending follows gRPC flow control: events are taken only while the transport is ready, so
+ * the memory of a subscription is about one transport window ({@link #TRANSPORT_BYTES}). Woken by
+ * the registry after each announcement (only when it waits), by the transport when ready again.
  *
  * <p>Threading: all sending runs in {@link Drainer} runs, one at a time.
  */
@@ -44,47 +33,30 @@ final class SubscriptionSession {
     /** Bytes the transport may hold for a subscriber before it stops being ready. */
     private static final int TRANSPORT_BYTES = 1 << 20;
 
-    /** Reads {@link #cursor} whole from other threads (written only by drains). */
-    private static final VarHandle CURSOR;
-
-    static {
-        try {
-            CURSOR = MethodHandles.lookup().findVarHandle(SubscriptionSession.class, "cursor", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final ServerCallStreamObserver<byte[]> observer;
-    private final boolean batched;
     private final TopicFilter filter;
     private final ProtobusService service;
     private final Drainer drainer;
-    private final ConcurrentLinkedQueue<byte[]> unstored = new ConcurrentLinkedQueue<>();
-    private final AtomicLong unstoredBytes = new AtomicLong();
+    private final UnstoredQueue unstored = new UnstoredQueue(UNSTORED_LIMIT);
+    private final BatchEncoder encoder;
+    private final int[] counted = new int[1];
 
     private volatile boolean started;
     private volatile boolean waiting;
     private volatile boolean cancelled;
     private volatile Status ending;
     private boolean finished;
-    /** The history being sent (streamed from the log), or null. */
-    private LogReader history;
-    /** The position of the last stored event considered: the live cursor. */
-    private long cursor;
-    /** A log reader positioned at {@link #cursor}, or null. */
-    private LogReader reader;
-    private byte[] carried;
+    private volatile SubscriptionCursor cursor;
     /** On a log without one order of positions: the log's own feed, which replaces the cursor. */
     private LogFeed feed;
 
     SubscriptionSession(ServerCallStreamObserver<byte[]> observer, boolean batched, TopicFilter filter,
                         ProtobusService service) {
         this.observer = observer;
-        this.batched = batched;
         this.filter = filter;
         this.service = service;
         this.drainer = new Drainer(service.executor(), this::drain);
+        this.encoder = batched ? new BatchEncoder(BATCH_BYTES) : null;
     }
 
     /**
@@ -104,15 +76,21 @@ final class SubscriptionSession {
             cancelled = true;
             drainer.wake();
         });
-        // Registered before the snapshot: unstored events from now on are queued.
-        service.registry().add(this);
+        // Registered with the snapshot: unstored events after it are queued from now on.
+        long snapshot = service.registry().add(this);
         try {
             feed = service.log().openFeed(filter, new FeedStart(historyDepth, afterPosition, sinceNanos, resumeToken));
             if (feed != null) {
-                feed.onData(this::onAppend);
-            } else {
-                openCursor(historyDepth, afterPosition, sinceNanos);
+                feed.onData(() -> onAppend(false));
+                started = true;
+                drainer.wake();
+                return;
             }
+            SubscriptionStart start = SubscriptionStart.open(service.log(), filter, historyDepth, afterPosition,
+                    sinceNanos, snapshot);
+            RecentEvents ring = service.registry().recent();
+            SessionRegistry registry = service.registry();
+            cursor = new SubscriptionCursor(service.log(), ring, registry::announcedPosition, unstored, filter, start);
         } catch (TailbusException e) {
             // No drain runs before started is set: finishing here is safe.
             finish((e.kind() == TailbusException.Kind.BAD_INPUT ? Status.INVALID_ARGUMENT : Status.UNAVAILABLE)
@@ -126,88 +104,33 @@ final class SubscriptionSession {
         drainer.wake();
     }
 
-    private void openCursor(int historyDepth, long afterPosition, long sinceNanos) {
-        long snapshot = service.registry().visiblePosition();
-        if (afterPosition > 0) {
-            cursor = afterPosition;
-        } else if (sinceNanos >= 0) {
-            // Everything stored from that time on: the first such event fixes the cursor; with none,
-            // every event after the snapshot (taken before looking) is newer.
-            reader = service.log().readFromTime(filter, sinceNanos);
-            StoredEvent first = reader.next();
-            if (first == null) {
-                reader.close();
-                reader = null;
-                cursor = snapshot;
-            } else {
-                carried = first.event();
-                cursor = first.position();
-            }
-        } else if (historyDepth > 0) {
-            long start = wholeTopicsStart(historyDepth);
-            if (start >= 0) {
-                cursor = start; // history is every stored event of the matching topics: stream it
-            } else {
-                history = service.log().lastPerTopic(filter, historyDepth, snapshot);
-                cursor = snapshot;
-            }
-        } else {
-            cursor = snapshot;
-        }
-    }
-
     /**
-     * When every matching topic holds at most {@code depth} stored events, the history is all of
-     * them: then it is read from the log as a stream, starting before the first of them (the
-     * returned position), with bounded memory and no separate history phase. Else -1, and the
-     * history comes from {@code lastPerTopic}.
+     * From the registry: more events are announced. A waiting session is woken: on the calling
+     * thread when {@code here} (a worker thread that may send), else on the pool.
+     *
+     * @return whether it was waiting
      */
-    private long wholeTopicsStart(int depth) {
-        long first = Long.MAX_VALUE;
-        for (TopicStats t : service.log().topics()) {
-            if (filter.test(t.topic())) {
-                if (t.events() > depth) {
-                    return -1;
-                }
-                first = Math.min(first, t.firstPosition());
-            }
-        }
-        return first == Long.MAX_VALUE ? -1 : first - 1;
-    }
-
-    /**
-     * The position up to which the log has been looked through (sent, or skipped as not
-     * matching), for the lag a metrics exporter shows; read from any thread, so possibly a
-     * little stale. During the history it is the snapshot position.
-     */
-    long position() {
-        return (long) CURSOR.getOpaque(this);
-    }
-
-    /** From the registry: the log has news. */
-    void onAppend() {
-        if (waiting) {
-            waiting = false;
-            drainer.wake();
-        }
-    }
-
-    /** From a publisher: an event no pattern stores; queued if it matches. */
-    void offerUnstored(AppendedEvent event) {
-        if (!filter.test(event.topic())) {
-            return;
-        }
-        if (unstoredBytes.addAndGet(event.event().length) > UNSTORED_LIMIT) {
-            if (ending == null) {
-                ending = Status.RESOURCE_EXHAUSTED.withDescription("subscriber fell behind by more than "
-                        + (UNSTORED_LIMIT >> 20) + " MiB of events of topics that no store pattern keeps (such as '"
-                        + event.topic() + "'); those events are lost, the subscription ends");
-            }
-        } else {
-            unstored.add(event.event());
+    boolean onAppend(boolean here) {
+        if (!waiting) {
+            return false;
         }
         waiting = false;
-        drainer.wake();
+        if (here) {
+            drainer.wakeHere();
+        } else {
+            drainer.wake();
+        }
+        return true;
+    }
+
+    /** From the registry, in position order: an event that no pattern stores; queued if it matches. */
+    void offerUnstored(AppendedEvent event) {
+        if (filter.test(event.topic()) && !unstored.offer(event) && ending == null) {
+            ending = Status.RESOURCE_EXHAUSTED.withDescription("subscriber fell behind by more than "
+                    + (UNSTORED_LIMIT >> 20) + " MiB of events of topics that no store pattern keeps (such as '"
+                    + unstored.overflowTopic() + "'); those events are lost, the subscription ends");
+            drainer.wake();
+        }
     }
 
     /** The server stops: end the stream cleanly. */
@@ -237,16 +160,17 @@ final class SubscriptionSession {
                 if (sent >= EVENTS_PER_RUN) {
                     return false;
                 }
-                byte[] first = nextOrWait();
-                if (first == null) {
-                    return true;
+                byte[] message = take();
+                if (message == null) {
+                    waiting = true; // before looking again, so that no announcement slips between the two
+                    message = take();
+                    if (message == null) {
+                        return true;
+                    }
+                    waiting = false;
                 }
-                if (batched) {
-                    sent += sendBatch(first);
-                } else {
-                    observer.onNext(first);
-                    sent++;
-                }
+                observer.onNext(message);
+                sent += encoder == null ? 1 : counted[0];
             }
             return true;
         } catch (TailbusException e) {
@@ -258,120 +182,40 @@ final class SubscriptionSession {
         }
     }
 
-    /** The next event, or null after arranging to be woken when there is one. */
-    private byte[] nextOrWait() {
-        byte[] next = next();
-        if (next == null) {
-            waiting = true; // before looking again, so that no news slips between the two
-            next = next();
-            if (next != null) {
-                waiting = false;
-            }
-        }
-        return next;
-    }
-
-    private byte[] next() {
-        if (carried != null) {
-            byte[] c = carried;
-            carried = null;
-            return c;
-        }
-        if (history != null) {
-            StoredEvent h = history.next();
-            if (h != null) {
-                return h.event();
-            }
-            history.close();
-            history = null;
-        }
-        byte[] live = unstored.poll();
-        if (live != null) {
-            unstoredBytes.addAndGet(-live.length);
-            return live;
-        }
-        if (feed != null) {
-            StoredEvent e = feed.next();
-            return e == null ? null : e.event();
-        }
-        return nextStored();
-    }
-
     /**
-     * The next stored event after the cursor whose topic matches: from the ring of recent events
-     * while it holds the next positions, else from the log.
+     * The position up to which the log has been looked through (sent, or skipped as not
+     * matching), for the lag a metrics exporter shows; read from any thread, so possibly a
+     * little stale. During the history it is the snapshot position.
      */
-    private byte[] nextStored() {
-        RecentEvents recent = service.registry().recent();
-        long visible = service.registry().visiblePosition();
-        while (cursor < visible) {
-            RecentEvents.Entry e = recent.at(cursor + 1);
-            if (e == null) {
-                break;
-            }
-            cursor++;
-            if (reader != null) {
-                reader.close(); // it stands before the cursor now
-                reader = null;
-            }
-            if (e.event() != null && filter.test(e.topic())) {
-                return e.event();
-            }
-        }
-        if (cursor >= visible) {
-            return null;
-        }
-        if (reader == null) {
-            reader = service.log().readAfter(filter, cursor);
-        }
-        StoredEvent stored = reader.next();
-        if (stored == null) {
-            return null;
-        }
-        cursor = stored.position();
-        // Back to the ring when it holds what follows; the reader is reopened if needed later.
-        if (recent.at(cursor + 1) != null) {
-            reader.close();
-            reader = null;
-        }
-        return stored.event();
+    long position() {
+        SubscriptionCursor c = cursor;
+        return c == null ? 0 : c.positionFromAnyThread();
     }
 
-    /** Sends one EventBatch message starting with {@code first}; returns the events in it. */
-    private int sendBatch(byte[] first) {
-        int field = EventBatch.EVENTS_FIELD_NUMBER;
-        byte[] buffer = new byte[Math.max(BATCH_BYTES, CodedOutputStream.computeByteArraySize(field, first))];
-        CodedOutputStream out = CodedOutputStream.newInstance(buffer);
-        int count = 0;
-        byte[] event = first;
-        try {
-            while (event != null) {
-                if (count > 0 && CodedOutputStream.computeByteArraySize(field, event) > out.spaceLeft()) {
-                    carried = event; // first of the next message
-                    break;
-                }
-                out.writeByteArray(field, event);
-                count++;
-                event = next();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The next message to send: one event, or a batch of them; null when nothing is due. */
+    private byte[] take() {
+        return encoder == null ? nextEvent() : encoder.encode(this::nextEvent, counted);
+    }
+
+    /** The next event to send, or null when none is due. */
+    private byte[] nextEvent() {
+        if (feed == null) {
+            return cursor.next();
         }
-        int length = out.getTotalBytesWritten();
-        observer.onNext(length == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, length));
-        return count;
+        AppendedEvent queued = unstored.peekAfter(Long.MIN_VALUE);
+        if (queued != null) {
+            unstored.poll();
+            return queued.event();
+        }
+        StoredEvent e = feed.next();
+        return e == null ? null : e.event();
     }
 
     private void finish(Status status) {
         finished = true;
         service.registry().remove(this);
-        if (reader != null) {
-            reader.close();
-            reader = null;
-        }
-        if (history != null) {
-            history.close();
-            history = null;
+        if (cursor != null) {
+            cursor.close();
         }
         if (feed != null) {
             feed.close();

@@ -10,7 +10,6 @@ import dev.tailbus.protobus.admin.proto.TopicInfo;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.server.ListenAddress;
-import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ProtobusServer;
 import dev.tailbus.protobus.server.ProtobusServerConfig;
 import dev.tailbus.protobus.server.TokenGate;
@@ -20,12 +19,12 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
@@ -110,12 +109,12 @@ class AccessTokenClientTest {
                 try (BusPublisher p = BusPublisher.builder(address).credentials(credentials).build()) {
                     p.publish(text("allowed/a", "x"));
                 }
-            }).isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED))
+            }).isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED))
                     .hasMessageContaining("not authenticated by " + address);
             assertThatThrownBy(() -> BusSubscriber.builder(address).credentials(credentials).build())
-                    .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+                    .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
             assertThatThrownBy(() -> BusAdmin.listTopics(address, credentials, List.of(), Duration.ofSeconds(5)))
-                    .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+                    .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
         }
         assertThat(storedTopics()).isEmpty();
         publish(PUBLISHER, text("allowed/a", "x"));
@@ -144,11 +143,11 @@ class AccessTokenClientTest {
         assertThat(server.log().topics().getFirst().events()).isEqualTo(2);
 
         assertThatThrownBy(() -> publish(PUBLISHER, text("secret/y", "z")))
-                .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                 .hasMessageContaining("permission denied: ")
                 .hasMessageContaining("may not publish to topic 'secret/y'");
         assertThatThrownBy(() -> publish(READER, text("allowed/a", "z")))
-                .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                 .hasMessageContaining("may not publish (it has no publish= right)");
         assertThat(storedTopics()).containsExactly("allowed/a");
     }
@@ -168,7 +167,7 @@ class AccessTokenClientTest {
                     .isEqualTo("allowed/live");
         }
         assertThatThrownBy(() -> BusSubscriber.builder(address).credentials(token(WRITER)).build())
-                .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+                .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
     }
 
     @Test
@@ -179,7 +178,7 @@ class AccessTokenClientTest {
         assertThat(BusAdmin.listTopics(address, token(READER), List.of(), Duration.ofSeconds(5)).getTopicsList())
                 .extracting(TopicInfo::getTopic).containsExactly("allowed/a");
         assertThatThrownBy(() -> BusAdmin.listTopics(address, token(WRITER), List.of(), Duration.ofSeconds(5)))
-                .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                 .hasMessageContaining("may not call ListTopics of the admin service");
     }
 
@@ -190,12 +189,12 @@ class AccessTokenClientTest {
              BusSubscriber third = BusSubscriber.builder(address).credentials(token(READER)).build()) {
             await().until(() -> server.activeCalls() == MAX_CALLS);
             assertThatThrownBy(() -> publish(null, text("allowed/a", "x")))
-                    .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+                    .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
             assertThatThrownBy(() -> publish(READER, text("allowed/a", "x")))
-                    .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+                    .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
             assertThatThrownBy(() -> publish(PUBLISHER, text("allowed/a", "x")))
                     .as("an authorized call beyond the limit")
-                    .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+                    .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
             assertThat(server.activeCalls()).isEqualTo(MAX_CALLS);
         }
     }
@@ -207,13 +206,13 @@ class AccessTokenClientTest {
         assertThat(gate.reload()).isTrue();
         publish(fresh, text("fresh/a", "1"));
         assertThatThrownBy(() -> publish(PUBLISHER, text("allowed/a", "x")))
-                .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+                .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
 
         Files.writeString(tokens, PUBLISHER + " publish=.*\nbad-line\n");
         assertThat(gate.reload()).isFalse();
         publish(fresh, text("fresh/a", "2"));
         assertThatThrownBy(() -> publish(PUBLISHER, text("allowed/a", "x")))
-                .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
+                .isInstanceOfSatisfying(BusException.class, e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED));
         assertThat(storedTopics()).containsExactly("fresh/a");
     }
 

@@ -9,11 +9,15 @@ import com.google.protobuf.StringValue;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.protobus.admin.proto.ListTopicsResponse;
+import dev.tailbus.protobus.proto.EncapsulatedEvent;
+import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
+import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.protobus.proto.SubscriptionRequest;
 import dev.tailbus.protobus.server.ListenAddress;
-import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.protobus.server.ProtobusServer;
 import dev.tailbus.protobus.server.ProtobusServerConfig;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -110,10 +114,10 @@ class BusClientTest {
     void shouldFailTheFuturesOfARefusedEventAndReportItOnFlush() {
         try (BusPublisher publisher = BusPublisher.builder(address).build()) {
             CompletableFuture<Void> bad = publisher.publishAsync(text("../escape", "x"));
-            assertThatThrownBy(publisher::flush).isInstanceOf(ProtobusException.class);
+            assertThatThrownBy(publisher::flush).isInstanceOf(BusException.class);
             assertThat(bad).isCompletedExceptionally();
             assertThatThrownBy(() -> publisher.publish(text("../escape", "y")))
-                    .isInstanceOf(ProtobusException.class).hasMessageContaining("cannot publish");
+                    .isInstanceOf(BusException.class).hasMessageContaining("cannot publish");
             publisher.publish(text("good/one", "z")); // the publisher goes on
         }
     }
@@ -175,13 +179,13 @@ class BusClientTest {
     @Test
     void shouldRefuseABadPatternAsBadInputAndAnUnreachableServerAsUnavailable() throws Exception {
         assertThatThrownBy(() -> BusSubscriber.builder(address).topics("(").build())
-                .isInstanceOfSatisfying(ProtobusException.class, e -> assertThat(e.kind()).isEqualTo(Kind.BAD_INPUT));
+                .isInstanceOfSatisfying(BusException.class, e -> assertThat(e.kind()).isEqualTo(Kind.BAD_INPUT));
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
         assertThatThrownBy(() -> BusSubscriber.builder("127.0.0.1:" + port).build())
-                .isInstanceOfSatisfying(ProtobusException.class, e -> {
+                .isInstanceOfSatisfying(BusException.class, e -> {
                     assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE);
                     assertThat(e.getMessage()).contains("unreachable");
                 });
@@ -191,8 +195,64 @@ class BusClientTest {
     void shouldFailASubscriptionWhenTheServerStaysAwayLongerThanTheReconnectLimit() throws Exception {
         BusSubscriber s = BusSubscriber.builder(address).topics("gone/").reconnectFor(Duration.ofMillis(300)).build();
         server.close();
-        assertThatThrownBy(s::take).isInstanceOf(ProtobusException.class).hasMessageContaining("unreachable");
+        assertThatThrownBy(s::take).isInstanceOf(BusException.class).hasMessageContaining("unreachable");
         assertThat(s.isEnded()).isTrue();
         s.close();
+    }
+
+    /** A server with the reference's two methods only (no batches, no admin service), keeping events in memory. */
+    private static final class CompatibleOnly extends ProtobusServiceGrpc.ProtobusServiceImplBase {
+        final List<EncapsulatedEvent> stored = new CopyOnWriteArrayList<>();
+
+        @Override
+        public StreamObserver<EncapsulatedEvent> publish(StreamObserver<Status> response) {
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(EncapsulatedEvent e) {
+                    stored.add(e);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    response.onNext(Status.newBuilder().setCode(0).setMessage("OK").build());
+                    response.onCompleted();
+                }
+            };
+        }
+
+        @Override
+        public void subscribe(SubscriptionRequest request, StreamObserver<EncapsulatedEvent> response) {
+            stored.forEach(response::onNext); // the reference has no history; enough to see the method used
+        }
+    }
+
+    @Test
+    void shouldUseTheCompatibleMethodsOnAServerWithoutTheBatchOnes() throws Exception {
+        CompatibleOnly service = new CompatibleOnly();
+        io.grpc.Server reference = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(service).build().start();
+        String at = "127.0.0.1:" + reference.getPort();
+        try {
+            try (BusPublisher publisher = BusPublisher.builder(at).build()) {
+                for (int i = 0; i < 3; i++) {
+                    publisher.publishAsync(text("ref/a", Integer.toString(i)));
+                }
+            }
+            assertThat(service.stored).extracting(EncapsulatedEvent::getTopic).containsExactly("ref/a", "ref/a", "ref/a");
+            assertThat(service.stored).allSatisfy(e -> assertThat(e.hasClientTransmitTime()).isTrue());
+            try (BusSubscriber s = BusSubscriber.builder(at).topics("ref/").build()) {
+                List<String> got = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    got.add(new String(s.poll(Duration.ofSeconds(10)).payloadBytes(), StandardCharsets.UTF_8));
+                }
+                assertThat(got).containsExactly("0", "1", "2");
+            }
+        } finally {
+            reference.shutdownNow();
+        }
     }
 }

@@ -10,8 +10,8 @@ import dev.tailbus.protobus.admin.proto.TopicInfo;
 import dev.tailbus.protobus.client.BusAdmin;
 import dev.tailbus.protobus.client.BusCredentials;
 import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.client.BusException;
 import dev.tailbus.protobus.client.BusPublisher;
-import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.ProtobusServerProcess;
 import java.nio.charset.StandardCharsets;
@@ -119,7 +119,7 @@ class ProtobusAccessTokenTest {
             hangUp();
             await().atMost(Duration.ofSeconds(30)).until(() -> server.stderr().contains("reloaded 3 access tokens from " + tokens));
             assertThat(topics(fresh)).isNotNull();
-            assertThatThrownBy(() -> topics(READER)).isInstanceOf(ProtobusException.class)
+            assertThatThrownBy(() -> topics(READER)).isInstanceOf(BusException.class)
                     .hasMessageContaining("unknown access token");
 
             Files.writeString(tokens, TOKENS + "too-short publish=.*\n");

@@ -9,9 +9,9 @@ import dev.tailbus.protobus.admin.proto.TopicInfo;
 import dev.tailbus.protobus.client.BusAdmin;
 import dev.tailbus.protobus.client.BusCredentials;
 import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.client.BusException;
 import dev.tailbus.protobus.client.BusPublisher;
 import dev.tailbus.protobus.client.BusSubscriber;
-import dev.tailbus.protobus.server.ProtobusException;
 import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.ProtobusServerProcess;
 import dev.tailbus.systemtest.TestCertificates;
@@ -106,7 +106,7 @@ class ProtobusTlsTest {
             try (BusPublisher p = BusPublisher.builder(address).build()) {
                 p.publish(BusEvent.of("tls/plain", new byte[1]));
             }
-        }).isInstanceOf(ProtobusException.class).hasMessageContaining("unreachable");
+        }).isInstanceOf(BusException.class).hasMessageContaining("unreachable");
         assertThatThrownBy(() -> AdminGrpc.newBlockingStub(server.channel()).listTopics(ListTopicsRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
@@ -125,9 +125,9 @@ class ProtobusTlsTest {
         assertThat(stderrLines(publish)).containsExactly("tailbus publish: cannot publish to tls/unknown: " + expected);
 
         assertThatThrownBy(() -> BusSubscriber.builder(address).credentials(trusting(certs.otherCaCert())).build())
-                .isInstanceOf(ProtobusException.class).hasMessage("cannot subscribe: " + expected);
+                .isInstanceOf(BusException.class).hasMessage("cannot subscribe: " + expected);
         assertThatThrownBy(() -> BusAdmin.listTopics(address, trusting(certs.otherCaCert()), List.of(), Duration.ofSeconds(10)))
-                .isInstanceOf(ProtobusException.class).hasMessage("cannot list topics: " + expected);
+                .isInstanceOf(BusException.class).hasMessage("cannot list topics: " + expected);
     }
 
     @Test
@@ -145,7 +145,7 @@ class ProtobusTlsTest {
 
             assertThatThrownBy(() -> BusAdmin.listTopics(at, trusting(certs.caCert())
                     .withClientCertificate(certs.otherCert(), certs.otherKey()), List.of(), Duration.ofSeconds(10)))
-                    .as("a client certificate of another CA").isInstanceOf(ProtobusException.class)
+                    .as("a client certificate of another CA").isInstanceOf(BusException.class)
                     .hasMessageContaining("failed: the server refused the handshake");
 
             Launcher.Result with = tailbus(Map.of("TAILBUS_TLS_CERT", certs.clientCert().toString(),
@@ -153,7 +153,7 @@ class ProtobusTlsTest {
             assertThat(with.exitStatus()).as(with.stderr()).isZero();
 
             assertThatThrownBy(() -> BusSubscriber.builder(at).credentials(trusting(certs.caCert())).build())
-                    .isInstanceOf(ProtobusException.class).hasMessageContaining("may require a client certificate");
+                    .isInstanceOf(BusException.class).hasMessageContaining("may require a client certificate");
             BusCredentials client = trusting(certs.caCert()).withClientCertificate(certs.clientCert(), certs.clientKey());
             assertThat(BusAdmin.listTopics(at, client, List.of(), Duration.ofSeconds(10)).getTopicsList())
                     .extracting(TopicInfo::getTopic).containsExactly("mtls/a");
