@@ -1,8 +1,12 @@
 package dev.tailbus.systemtest.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tailbus.kafka.KafkaTestBroker;
+import dev.tailbus.protobus.client.BusEvent;
+import dev.tailbus.protobus.client.BusPublisher;
+import dev.tailbus.protobus.client.BusSubscriber;
 import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.StartedProcesses;
 import java.io.BufferedReader;
@@ -10,8 +14,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,9 +64,11 @@ class KafkaGatewaySystemTest {
         }
     }
 
-    Gateway gateway(String prefix) throws Exception {
-        Process p = processes.start(Launcher.command("protobus-server", "--address", "127.0.0.1:0", "--log", "kafka",
+    Gateway gateway(String prefix, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--address", "127.0.0.1:0", "--log", "kafka",
                 "--kafka-bootstrap", broker.bootstrap(), "--kafka-topic-prefix", prefix));
+        args.addAll(List.of(more));
+        Process p = processes.start(Launcher.command("protobus-server", args.toArray(String[]::new)));
         Launcher.drain(p.getInputStream());
         BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
         int port = CompletableFuture.supplyAsync(() -> {
@@ -137,5 +145,41 @@ class KafkaGatewaySystemTest {
 
         Launcher.Result topics = Launcher.run("topics", "-a", a.address(), "k/");
         assertThat(topics.stdoutText()).contains("k/x").containsPattern("k/x\\s+15\\s");
+    }
+
+    @Test
+    void shouldDeliverEveryEventOfAStoredAndAnUnstoredTopicPublishedAtOnceExactlyOnce() throws Exception {
+        int each = 2000;
+        Gateway g = gateway("sys2-", "--store-pattern", "kept:kept\\.");
+        List<BusEvent> got = new CopyOnWriteArrayList<>();
+        try (BusSubscriber subscriber = BusSubscriber.builder(g.address()).topics("(kept|live)\\.").start(got::add);
+             BusPublisher probe = BusPublisher.builder(g.address()).build()) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                probe.publish(BusEvent.of("live.probe", new byte[] {'p'}));
+                return !got.isEmpty();
+            });
+            List<CompletableFuture<Launcher.Result>> runs = new ArrayList<>();
+            for (String topic : List.of("kept.a", "live.b")) {
+                runs.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return publish(g, topic, range(0, each));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            for (CompletableFuture<Launcher.Result> run : runs) {
+                Launcher.Result r = run.get(120, TimeUnit.SECONDS);
+                assertThat(r.exitStatus()).as(r.stderr()).isZero();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    got.stream().filter(e -> !e.topic().equals("live.probe")).count() >= 2L * each);
+            // a log of partitions has no order across topics: each topic's own order, every event once
+            for (String topic : List.of("kept.a", "live.b")) {
+                assertThat(got.stream().filter(e -> e.topic().equals(topic))
+                        .map(e -> new String(e.payloadBytes(), StandardCharsets.UTF_8)).toList())
+                        .as(topic).isEqualTo(range(0, each));
+            }
+        }
     }
 }
