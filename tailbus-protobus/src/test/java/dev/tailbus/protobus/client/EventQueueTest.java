@@ -48,4 +48,14 @@ class EventQueueTest {
         assertThat(queue.poll(Duration.ofMillis(1))).isNull();
         assertThat(queue.isEnded()).isFalse();
     }
+
+    @Test
+    void shouldTellTheResumeTokenOfTheLastEventTaken() throws Exception {
+        assertThat(queue.takenToken()).isNull();
+        queue.add(new BusEvent[] {event(1), event(2)}, new byte[][] {{1}, {2}});
+        queue.poll(null);
+        assertThat(queue.takenToken()).containsExactly(1);
+        queue.poll(null);
+        assertThat(queue.takenToken()).containsExactly(2);
+    }
 }

@@ -30,4 +30,22 @@ class ResumePointTest {
         // a server without the admin service: live from the first event
         assertThat(new ResumePoint(0, 0, null, -1).options()).isEqualTo(SubscriptionOptions.getDefaultInstance());
     }
+
+    @Test
+    void shouldResumeAfterTheLastTokenReceivedOnALogOfTokens() {
+        byte[] mark = {1};
+        byte[] given = {2};
+        byte[] last = {3};
+        // before an event: the user's token first, else live after the first contact's token
+        assertThat(new ResumePoint(0, 7, null, 40, mark, given).options().getResumeToken().toByteArray())
+                .isEqualTo(given);
+        assertThat(new ResumePoint(0, 0, null, 40, mark, null).options().getResumeToken().toByteArray())
+                .isEqualTo(mark);
+        assertThat(new ResumePoint(5, 0, null, 40, mark, null).options().getHistoryDepth()).isEqualTo(5);
+        // after one: its token, whatever the start
+        ResumePoint r = new ResumePoint(0, 0, null, 40, mark, given);
+        r.received(99, last);
+        assertThat(r.options()).isEqualTo(SubscriptionOptions.newBuilder()
+                .setResumeToken(com.google.protobuf.ByteString.copyFrom(last)).build());
+    }
 }
