@@ -1,6 +1,7 @@
 package dev.tailbus.core.log;
 
 import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.fs.DiskSpace;
 import dev.tailbus.core.fs.Durable;
 import dev.tailbus.core.fs.LockFile;
 import java.io.IOException;
@@ -43,9 +44,15 @@ import java.util.function.Predicate;
  * {@link TopicJournal}; positions are reserved durably ahead of use, so none is reused after a
  * power cut.
  *
- * <p>Design note: a write or fsync that fails leaves the files in a state the log cannot trust
- * (part of a batch may be on disk, part not). The log then fails: that append and every later one
- * throw, readers keep reading what was visible, and reopening the store recovers every file.
+ * <p>Design note: a write that fails for want of room (a full disk, a quota, a file size limit:
+ * {@link dev.tailbus.core.fs.DiskSpace}) is taken back: every partition the write group touched
+ * is cut back to what readers see, on disk and in memory ({@link Partition#rewind}), the group's
+ * callers get {@link Kind#EXHAUSTED}, and the next append simply tries again, so the log goes on
+ * by itself once there is room. Any other failed write or fsync leaves the files in a state the
+ * log cannot trust (part of a batch may be on disk, part not; after a failed fsync the kernel may
+ * have dropped pages it still reports as written): the log then fails, that append and every
+ * later one throw, readers keep reading what was visible, and reopening the store recovers every
+ * file. Opening a consistent store writes nothing, so it opens on a full disk.
  */
 public final class EventLog implements BusLog {
     private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
@@ -85,6 +92,8 @@ public final class EventLog implements BusLog {
     private volatile boolean closed;
     /** The first failed write; from then on the log takes no appends (see {@link #append}). */
     private volatile LogException failure;
+    /** The last group failed for want of room (logged once until one succeeds); under the lock. */
+    private boolean wantsRoom;
     /** The file being written, named when a write fails; under the lock. */
     private Path writing;
 
@@ -267,11 +276,11 @@ public final class EventLog implements BusLog {
             SegmentWriter last = writers.get(writers.size() - 1);
             if (SegmentFiles.rotatedPosition(last.segment().dataPath().getFileName().toString()) >= 0) {
                 // the live PREFIX.pb is missing (deleted, or a crash during rotation after the
-                // rename): start an empty one, as rotation would have
+                // rename): start an empty one, as rotation would have; its files are made by its
+                // first write, and their folder forced before that write is visible
                 Path live = SegmentFiles.live(root, e.getKey());
-                Files.createFile(live);
-                Durable.forceFolder(live.toAbsolutePath().getParent());
-                last = recover(live, false, new ArrayList<>());
+                last = new SegmentWriter(Segment.open(live, files), buffers, true);
+                newFolders.add(live.toAbsolutePath().getParent());
                 writers.add(last);
             }
             Segment[] segments = writers.stream().map(SegmentWriter::segment).toArray(Segment[]::new);
@@ -286,6 +295,7 @@ public final class EventLog implements BusLog {
             Partition p = new Partition(root, e.getKey(), segments, last, buffers);
             partitionsByPrefix.put(e.getKey(), p);
         }
+        buffers.unpublished().clear(); // what recovery indexed is visible
         partitions = partitionsByPrefix.values().toArray(new Partition[0]);
         for (int i = 0; i < partitions.length; i++) {
             partitions[i].index = i;
@@ -353,13 +363,18 @@ public final class EventLog implements BusLog {
      * group-committed across concurrent callers). Readers and listeners see the batch only after
      * that. A batch with an invalid topic is rejected whole, before anything is written.
      *
-     * <p>When writing or forcing fails, this append throws, none of its events is acknowledged
-     * (some may still be found in the files after a reopen), and the log takes no more appends:
-     * every later one throws {@link Kind#UNAVAILABLE}, naming the file and the first failure,
-     * until the store is closed and opened again (which recovers every acknowledged event).
+     * <p>When a write finds no room, this append throws {@link Kind#EXHAUSTED} (naming the store,
+     * the file and the room left), none of its events is acknowledged or kept (except those a
+     * rotation in the middle of it had already closed into a segment, which appear as a reopen would
+     * find them), and later appends are tried as usual. When writing or forcing fails otherwise,
+     * this append throws, none of its events is acknowledged (some may still be found in the
+     * files after a reopen), and the log takes no more appends: every later one throws
+     * {@link Kind#UNAVAILABLE}, naming the file and the first failure, until the store is closed
+     * and opened again (which recovers every acknowledged event).
      *
-     * @throws LogException {@link Kind#BAD_INPUT} for a bad topic, {@link Kind#IO} when writing fails,
-     *                      {@link Kind#UNAVAILABLE} when the log is closed or an earlier write failed
+     * @throws LogException {@link Kind#BAD_INPUT} for a bad topic, {@link Kind#EXHAUSTED} when there is
+     *                      no room, {@link Kind#IO} when writing fails otherwise, {@link Kind#UNAVAILABLE}
+     *                      when the log is closed or an earlier write failed
      */
     @Override
     public List<AppendedEvent> append(List<EventToAppend> batch) {
@@ -477,8 +492,13 @@ public final class EventLog implements BusLog {
                 deletesPending |= p.undeletedCount() > 0;
             }
             dirty.clear();
+            buffers.unpublished().clear();
             publishNewPartitionsAndTopics();
             lastPosition = nextPosition - 1;
+            if (wantsRoom) {
+                wantsRoom = false;
+                LOG.log(Level.INFO, "the store at " + root + " has room again: appends go on");
+            }
             if ((config.retainAge() != null || deletesPending) && now - lastRetentionMillis >= 1000) {
                 lastRetentionMillis = now;
                 boolean pending = false;
@@ -490,7 +510,7 @@ public final class EventLog implements BusLog {
             }
             return lastPosition;
         } catch (IOException | RuntimeException e) {
-            LogException failed = fail(writing, e);
+            LogException failed = DiskSpace.isExhausted(e) && rewind(e) ? exhausted(writing, e) : fail(writing, e);
             for (Pending p : group) {
                 if (p.failure == null) {
                     p.failure = failed;
@@ -498,6 +518,43 @@ public final class EventLog implements BusLog {
             }
             return -1;
         }
+    }
+
+    /**
+     * Takes back a write group that failed for want of room: every touched partition goes back
+     * to what readers see, on disk and in memory, so the next append simply tries again. Positions
+     * the group took stay used (a gap, never given twice). Returns false when that failed too
+     * (the cause is added to {@code failure}): the log then fails as for any other write error.
+     */
+    private boolean rewind(Exception failure) {
+        try {
+            buffers.unpublished().rewind();
+            for (Partition p : dirty) {
+                p.rewind();
+            }
+            dirty.clear();
+            // a topic new in the group stays new only where a segment still holds it (rotated meanwhile)
+            for (int i = newTopics.size() - 1; i >= 0; i--) {
+                if (!newTopics.get(i).holds(newTopicNames.get(i))) {
+                    newTopics.remove(i);
+                    newTopicNames.remove(i);
+                }
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+            return false;
+        }
+    }
+
+    /** The refusal of a group taken back for want of room; logged once until appends succeed again. */
+    private LogException exhausted(Path file, Exception e) {
+        LogException refused = LogException.exhausted(root, file == null ? root : file, e);
+        if (!wantsRoom) {
+            wantsRoom = true;
+            LOG.log(Level.WARNING, refused.getMessage());
+        }
+        return refused;
     }
 
     /** Makes this group's new partitions and topics known to readers, partitions first. */
@@ -547,7 +604,7 @@ public final class EventLog implements BusLog {
                     dirty.add(p);
                 }
                 writing = p.live().dataPath();
-                if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now)) {
+                if (p.append(e.topic(), position, e.receiveTimeNanos(), stored, config, now, newFolders)) {
                     newTopics.add(p);
                     newTopicNames.add(e.topic());
                     version++;

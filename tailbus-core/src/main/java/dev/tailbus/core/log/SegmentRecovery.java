@@ -59,20 +59,29 @@ final class SegmentRecovery {
     private static SegmentWriter recover(Segment segment, FileChannel data, FileChannel index, boolean rebuild,
                                          Result result, WriteBuffers buffers) throws IOException {
         long dataSize = data.size();
+        if (dataSize == 0 && index.size() == 0) {
+            return new SegmentWriter(segment, buffers, true); // empty: its index's header comes with its first entry
+        }
         long entries = 0;
-        if (!rebuild && index.size() >= IndexEntry.HEADER) {
+        boolean headed = false;
+        if (index.size() >= IndexEntry.HEADER) {
             ByteBuffer header = Segment.littleEndian(IndexEntry.HEADER);
             index.read(header, 0);
             header.flip();
-            if (IndexEntry.validHeader(header)) {
+            headed = IndexEntry.validHeader(header);
+            if (headed && !rebuild) {
                 entries = (index.size() - IndexEntry.HEADER) / IndexEntry.SIZE;
                 entries = trustedEntries(segment, entries, dataSize);
             }
         }
         if (entries == 0) {
             result.rebuilt = index.size() > IndexEntry.HEADER || rebuild;
-            index.truncate(0);
-            index.write(IndexEntry.header(), 0);
+            if (headed) {
+                index.truncate(IndexEntry.HEADER); // a good header stays: a full disk needs no new block for it
+            } else {
+                index.truncate(0);
+                index.write(IndexEntry.header(), 0);
+            }
         } else {
             index.truncate(IndexEntry.at(entries));
         }
