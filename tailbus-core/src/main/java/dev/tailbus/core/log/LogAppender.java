@@ -65,6 +65,8 @@ final class LogAppender {
     private volatile boolean closed;
     /** The first failed write; from then on the log takes no appends (see {@link #append}). */
     private volatile LogException failure;
+    /** Set when the store opened without room to index some records: no appends until reopened. */
+    private LogException incomplete;
     /** The last group failed for want of room (logged once until one succeeds); under the lock. */
     private boolean wantsRoom;
     /** The file being written, named when a write fails; under the lock. */
@@ -131,7 +133,10 @@ final class LogAppender {
         // readers see what the files hold; new positions come after every one that may have been
         // handed out before (lost in a power cut, or given to events no file stores)
         nextPosition = Math.max(max, reservation.reserved()) + 1;
-        lastPosition = max;
+        // records left unindexed for want of room come back at the next open: readers stop before
+        // them, so that none appears later behind a position a reader has passed
+        incomplete = loaded.incomplete();
+        lastPosition = Math.min(max, loaded.hiddenFrom() - 1);
         version++;
         long now = config.clock().millis();
         for (Partition p : all) {
@@ -193,6 +198,9 @@ final class LogAppender {
     private LogException refusal() {
         if (closed) {
             return new LogException(Kind.UNAVAILABLE, "the store at " + root + " is closed", root, null, null);
+        }
+        if (incomplete != null) {
+            return new LogException(Kind.EXHAUSTED, incomplete.getMessage(), incomplete.path(), null, incomplete);
         }
         LogException first = failure;
         if (first != null) {

@@ -32,10 +32,22 @@ final class LogLoader {
     private final WriteBuffers buffers;
     private final Collection<Path> newFolders;
 
-    /** What was loaded: partitions by prefix, the highest position found, the segments, the reservation. */
+    /**
+     * What was loaded: partitions by prefix, the highest position found, the segments, the
+     * reservation; and when some records could not be indexed for want of room, why appends must
+     * wait for the next open ({@code incomplete}, else null) and the lowest position among those
+     * records (readers must see nothing from there on, else {@link Long#MAX_VALUE}).
+     */
     record Loaded(Map<String, Partition> partitions, long maxPosition, int segments,
-                  PositionReservation reservation) {
+                  PositionReservation reservation, LogException incomplete, long hiddenFrom) {
     }
+
+    /** Records left unindexed for want of room, over all segments; see {@link Loaded}. */
+    private long deferred;
+    private long hiddenFrom = Long.MAX_VALUE;
+    private long deferredMax;
+    private Path deferredFile;
+    private IOException deferredCause;
 
     /**
      * A loader of the store at {@code root}; folders that get a new file (a live segment started)
@@ -127,7 +139,17 @@ final class LogLoader {
             partitionsByPrefix.put(e.getKey(), p);
         }
         buffers.unpublished().clear(); // what recovery indexed is visible
-        return new Loaded(partitionsByPrefix, max, count, reservation);
+        LogException incomplete = null;
+        if (deferredCause != null) {
+            long free = dev.tailbus.core.fs.DiskSpace.usable(root);
+            incomplete = new LogException(dev.tailbus.core.TailbusException.Kind.EXHAUSTED, "the store at " + root
+                    + " opened without room to index " + deferred + " records (in " + deferredFile + ": "
+                    + deferredCause.getMessage() + "; " + (free < 0 ? "free space unknown" : free + " bytes free")
+                    + "); they are not served and appends are refused until the store is opened again with room",
+                    deferredFile, null, deferredCause);
+            LOG.log(Level.WARNING, incomplete.getMessage());
+        }
+        return new Loaded(partitionsByPrefix, Math.max(max, deferredMax), count, reservation, incomplete, hiddenFrom);
     }
 
     /** Recovers one segment file; null when it is not a store file (left alone, logged). */
@@ -141,6 +163,15 @@ final class LogLoader {
         try {
             SegmentRecovery.Result result = new SegmentRecovery.Result();
             SegmentWriter writer = SegmentRecovery.recover(segment, rebuild, result, buffers);
+            if (result.deferredCause != null) {
+                deferred += result.deferred;
+                hiddenFrom = Math.min(hiddenFrom, result.deferredFirstPosition);
+                deferredMax = Math.max(deferredMax, result.deferredLastPosition);
+                if (deferredFile == null) {
+                    deferredFile = file;
+                    deferredCause = result.deferredCause;
+                }
+            }
             if (result.legacy) {
                 writer.segment().close();
                 legacy.add(file);

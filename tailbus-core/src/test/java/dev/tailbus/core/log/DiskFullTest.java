@@ -129,6 +129,44 @@ class DiskFullTest {
         assertThat(StoreInspector.verify(root).problems()).isEmpty();
     }
 
+    @Test
+    void shouldOpenWithoutRoomToIndexServingWhatTheIndexesHoldAndRefusingAppendsUntilOpenedWithRoom()
+            throws Throwable {
+        try (EventLog log = EventLog.open(RoomChild.config(root))) {
+            for (int b = 0; b < 10; b++) {
+                log.append(java.util.stream.IntStream.range(0, 10).mapToObj(i -> event(0, i)).toList());
+            }
+        }
+        // a crash between writing records and their index entries: the last 3 of "all" are unindexed,
+        // and there is no room to index them (no file may grow past the index's size now)
+        Path index = root.resolve("all.pb.idx");
+        long cut = java.nio.file.Files.size(index) - 3 * IndexEntry.SIZE;
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(index,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            c.truncate(cut);
+        }
+        try (Child child = new Child(root)) {
+            child.limit(cut);
+            // readers stop before the first unindexed record, so it never appears behind them later
+            assertThat(child.call("open")).isEqualTo("OPEN 97");
+            assertThat(child.call("read")).startsWith("READ 97 97 ");
+            assertThat(child.call("append 1 2")).startsWith("ERR EXHAUSTED").contains(root.toString())
+                    .contains("without room to index 3 records").contains("all.pb").contains("bytes free");
+            child.limit(UNLIMITED);
+            assertThat(child.call("append 1 2")).as("until opened again").startsWith("ERR EXHAUSTED");
+            assertThat(child.call("close")).isEqualTo("CLOSED");
+        }
+        try (Child child = new Child(root)) {
+            assertThat(child.call("open")).isEqualTo("OPEN 100");
+            assertThat(child.call("read")).startsWith("READ 100 100 ");
+            String answer = child.call("append 1 2");
+            assertThat(answer).startsWith("OK ");
+            assertThat(Long.parseLong(answer.split(" ")[1])).isGreaterThan(100);
+            assertThat(child.call("close")).isEqualTo("CLOSED");
+        }
+        assertThat(StoreInspector.verify(root).problems()).isEmpty();
+    }
+
     /** What {@link RoomChild}'s {@code read} must answer when exactly {@code acknowledged} is stored. */
     private static String expectedRead(Map<Long, int[]> acknowledged, long highest) {
         int[] perTopic = new int[5];
