@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code EFBIG} (HotSpot ignores the {@code SIGXFSZ} that comes with it), and raising the
  * limit is space coming back: the real write, rewind and retry paths of the log run, not a
  * simulation. What the limit cannot show: a failure to create a file or a directory entry
- * (creation is not limited), and ENOSPC at fsync; both take the same rewind path in the log.
+ * (creation is not limited), and ENOSPC itself; where a tmpfs can be mounted in a namespace of
+ * the child's own ({@code unshare -rm}), a third test fills a real small file system for ENOSPC.
  */
 class DiskFullTest {
     private static final long UNLIMITED = -1L;
@@ -167,6 +168,54 @@ class DiskFullTest {
         assertThat(StoreInspector.verify(root).problems()).isEmpty();
     }
 
+    /**
+     * The same on a real full file system: a 4 MiB tmpfs, mounted in a mount namespace of the
+     * child's own ({@code unshare -rm}: root, or user namespaces; skipped where neither is
+     * allowed), filled to the last byte beside the store; writes then fail with ENOSPC, and
+     * deleting the filler is space coming back.
+     */
+    @Test
+    void shouldGoOnByItselfWhenARealFileSystemFillsAndIsFreedAgain() throws Throwable {
+        Path mount = root.resolve("small");
+        java.nio.file.Files.createDirectories(mount);
+        Process probe = new ProcessBuilder("unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs \"$0\"",
+                mount.toString()).redirectErrorStream(true).start();
+        String why = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0,
+                "cannot mount a tmpfs in a namespace here (needs root or user namespaces): " + why);
+        Map<Long, int[]> acknowledged = new HashMap<>();
+        long highest = 0;
+        int batch = 0;
+        try (Child child = new Child(mount.resolve("store"), List.of("unshare", "-rm", "sh", "-c",
+                "mount -t tmpfs -o size=4m tmpfs \"$0\" && exec \"$@\"", mount.toString()))) {
+            assertThat(child.call("open")).startsWith("OPEN ");
+            for (int i = 0; i < 10; i++) {
+                highest = acknowledge(child.call("append " + batch + " 30"), batch++, acknowledged, highest);
+            }
+            assertThat(child.call("fill")).startsWith("FILLED ");
+            String refused = null;
+            for (int attempt = 0; attempt < 100 && refused == null; attempt++) {
+                String answer = child.call("append " + batch + " 30");
+                if (answer.startsWith("ERR")) {
+                    refused = answer;
+                } else {
+                    highest = acknowledge(answer, batch, acknowledged, highest);
+                }
+                batch++;
+            }
+            assertThat(refused).isNotNull().startsWith("ERR EXHAUSTED").contains("No space left on device")
+                    .contains("bytes free");
+            assertThat(child.call("read")).isEqualTo(expectedRead(acknowledged, highest));
+            assertThat(child.call("unfill")).isEqualTo("UNFILLED");
+            String again = child.call("append " + batch + " 30");
+            assertThat(again).as("appends go on once there is room, without a reopen").startsWith("OK ");
+            highest = acknowledge(again, batch++, acknowledged, highest);
+            assertThat(child.call("read")).isEqualTo(expectedRead(acknowledged, highest));
+            assertThat(child.call("verify")).isEqualTo("VERIFY 0");
+            assertThat(child.call("close")).isEqualTo("CLOSED");
+        }
+    }
+
     /** What {@link RoomChild}'s {@code read} must answer when exactly {@code acknowledged} is stored. */
     private static String expectedRead(Map<Long, int[]> acknowledged, long highest) {
         int[] perTopic = new int[5];
@@ -197,11 +246,17 @@ class DiskFullTest {
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
         Child(Path root) throws Exception {
+            this(root, List.of());
+        }
+
+        /** A child started through {@code wrapper} (a command that ends by running its arguments). */
+        Child(Path root, List<String> wrapper) throws Exception {
             String java = ProcessHandle.current().info().command().orElse("java");
             String classpath = location(EventLog.class) + File.pathSeparator + location(RoomChild.class);
-            process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                    "-XX:-UsePerfData", "-cp", classpath, RoomChild.class.getName(), root.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> command = new java.util.ArrayList<>(wrapper);
+            command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
+                    "-XX:-UsePerfData", "-cp", classpath, RoomChild.class.getName(), root.toString()));
+            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             in = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
             Thread.ofPlatform().daemon().start(() -> {
                 try (BufferedReader r = new BufferedReader(

@@ -14,7 +14,9 @@ import java.util.List;
  * payload {@code bBATCH-i}) answered {@code OK first last} or {@code ERR KIND message};
  * {@code read} answered {@code READ count last history stats} (every event readable from
  * position 0, the last, the events of {@code lastPerTopic} 2, the events counted by
- * {@code topics()}); {@code close}. Store root in {@code args[0]}.
+ * {@code topics()}); {@code fill} (a file beside the store takes all the room left) and
+ * {@code unfill}; {@code verify} (the number of problems {@code tailbus store verify} finds);
+ * {@code close}. Store root in {@code args[0]}.
  */
 public final class RoomChild {
     private RoomChild() {
@@ -35,6 +37,7 @@ public final class RoomChild {
             try {
                 switch (words[0]) {
                     case "open" -> {
+                        java.nio.file.Files.createDirectories(root);
                         log = EventLog.open(config(root));
                         out.println("OPEN " + log.lastPosition());
                     }
@@ -59,6 +62,26 @@ public final class RoomChild {
                         long stats = log.topics().stream().mapToLong(TopicStats::events).sum();
                         out.println("READ " + count + " " + last + " " + history + " " + stats);
                     }
+                    case "fill" -> {
+                        // takes every byte left on the store's file system
+                        Path filler = root.resolveSibling("filler");
+                        long written = 0;
+                        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(filler,
+                                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+                            java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(4096);
+                            while (true) {
+                                block.clear();
+                                written += c.write(block);
+                            }
+                        } catch (java.io.IOException e) {
+                            out.println("FILLED " + written);
+                        }
+                    }
+                    case "unfill" -> {
+                        java.nio.file.Files.delete(root.resolveSibling("filler"));
+                        out.println("UNFILLED");
+                    }
+                    case "verify" -> out.println("VERIFY " + StoreInspector.verify(root).problems().size());
                     case "close" -> {
                         log.close();
                         out.println("CLOSED");
