@@ -298,9 +298,13 @@ class DiskFullTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         private static String location(Class<?> type) throws Exception {
