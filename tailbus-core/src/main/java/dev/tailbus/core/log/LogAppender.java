@@ -67,6 +67,10 @@ final class LogAppender {
     private volatile LogException failure;
     /** Set when the store opened without room to index some records: no appends until reopened. */
     private LogException incomplete;
+    /** The partitions whose live segment holds records the open could not index (null: reopen). */
+    private List<Partition> deferredLive;
+    /** The highest position the open found, unindexed records included. */
+    private long maxLoaded;
     /** The last group failed for want of room (logged once until one succeeds); under the lock. */
     private boolean wantsRoom;
     /** The file being written, named when a write fails; under the lock. */
@@ -136,6 +140,8 @@ final class LogAppender {
         // records left unindexed for want of room come back at the next open: readers stop before
         // them, so that none appears later behind a position a reader has passed
         incomplete = loaded.incomplete();
+        deferredLive = loaded.deferredLive();
+        maxLoaded = max;
         lastPosition = Math.min(max, loaded.hiddenFrom() - 1);
         version++;
         long now = config.clock().millis();
@@ -179,6 +185,9 @@ final class LogAppender {
             group.add(p);
         }
         try {
+            if (incomplete != null && deferredLive != null && !closed) {
+                indexDeferred();
+            }
             LogException refused = refusal();
             if (refused != null) {
                 for (Pending p : group) {
@@ -191,6 +200,52 @@ final class LogAppender {
             for (Pending p : group) {
                 p.done = true;
             }
+        }
+    }
+
+    /**
+     * Indexes the records the open left unindexed for want of room, if there is room now (else
+     * takes the attempt back, keeping the records); then lifts the readers' limit and takes
+     * appends. Under the lock.
+     */
+    private void indexDeferred() {
+        try {
+            for (Partition p : deferredLive) {
+                for (String t : p.indexTail()) {
+                    newTopics.add(p);
+                    newTopicNames.add(t);
+                }
+            }
+            for (Partition p : deferredLive) {
+                p.force(true);
+            }
+            for (Partition p : deferredLive) {
+                p.publish();
+            }
+            buffers.unpublished().clear();
+            publishNewPartitionsAndTopics();
+            lastPosition = Math.max(lastPosition, maxLoaded);
+            incomplete = null;
+            deferredLive = null;
+            LOG.log(Level.INFO, "the store at " + root + " indexed the records it had left for want of room: "
+                    + "appends go on");
+        } catch (IOException | RuntimeException e) {
+            newTopics.clear();
+            newTopicNames.clear();
+            if (DiskSpace.isExhausted(e)) {
+                try {
+                    buffers.unpublished().rewind();
+                    for (Partition p : deferredLive) {
+                        p.rewind(true);
+                    }
+                    return; // still no room: the records stay for the next try
+                } catch (IOException | RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            incomplete = null;
+            deferredLive = null;
+            fail(root, e);
         }
     }
 

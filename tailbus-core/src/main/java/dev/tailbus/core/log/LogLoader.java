@@ -39,7 +39,8 @@ final class LogLoader {
      * records (readers must see nothing from there on, else {@link Long#MAX_VALUE}).
      */
     record Loaded(Map<String, Partition> partitions, long maxPosition, int segments,
-                  PositionReservation reservation, LogException incomplete, long hiddenFrom) {
+                  PositionReservation reservation, LogException incomplete, long hiddenFrom,
+                  List<Partition> deferredLive) {
     }
 
     /** Records left unindexed for want of room, over all segments; see {@link Loaded}. */
@@ -48,6 +49,7 @@ final class LogLoader {
     private long deferredMax;
     private Path deferredFile;
     private IOException deferredCause;
+    private final List<Segment> deferredSegments = new ArrayList<>();
 
     /**
      * A loader of the store at {@code root}; folders that get a new file (a live segment started)
@@ -139,17 +141,34 @@ final class LogLoader {
             partitionsByPrefix.put(e.getKey(), p);
         }
         buffers.unpublished().clear(); // what recovery indexed is visible
+        // left unindexed in live segments only: the appender indexes them once there is room
+        List<Partition> deferredLive = new ArrayList<>();
+        for (Segment s : deferredSegments) {
+            Partition owner = null;
+            for (Partition p : partitionsByPrefix.values()) {
+                if (p.live() == s) {
+                    owner = p;
+                }
+            }
+            if (owner == null) {
+                deferredLive = null;
+                break;
+            }
+            deferredLive.add(owner);
+        }
         LogException incomplete = null;
         if (deferredCause != null) {
             long free = dev.tailbus.core.fs.DiskSpace.usable(root);
             incomplete = new LogException(dev.tailbus.core.TailbusException.Kind.EXHAUSTED, "the store at " + root
                     + " opened without room to index " + deferred + " records (in " + deferredFile + ": "
                     + deferredCause.getMessage() + "; " + (free < 0 ? "free space unknown" : free + " bytes free")
-                    + "); they are not served and appends are refused until the store is opened again with room",
+                    + "); they are not served and appends are refused " + (deferredLive != null
+                    ? "until there is room to index them" : "until the store is opened again with room"),
                     deferredFile, null, deferredCause);
             LOG.log(Level.WARNING, incomplete.getMessage());
         }
-        return new Loaded(partitionsByPrefix, Math.max(max, deferredMax), count, reservation, incomplete, hiddenFrom);
+        return new Loaded(partitionsByPrefix, Math.max(max, deferredMax), count, reservation, incomplete, hiddenFrom,
+                incomplete == null ? List.of() : deferredLive);
     }
 
     /** Recovers one segment file; null when it is not a store file (left alone, logged). */
@@ -164,6 +183,7 @@ final class LogLoader {
             SegmentRecovery.Result result = new SegmentRecovery.Result();
             SegmentWriter writer = SegmentRecovery.recover(segment, rebuild, result, buffers);
             if (result.deferredCause != null) {
+                deferredSegments.add(writer.segment());
                 deferred += result.deferred;
                 hiddenFrom = Math.min(hiddenFrom, result.deferredFirstPosition);
                 deferredMax = Math.max(deferredMax, result.deferredLastPosition);

@@ -278,13 +278,18 @@ final class Partition {
      * that appends go on from what readers saw. The partition's topics are those its segments hold.
      */
     void rewind() throws IOException {
+        rewind(false);
+    }
+
+    /** As {@link #rewind()}; with {@code keepData} the live segment's data file is left as it is. */
+    void rewind(boolean keepData) throws IOException {
         writer.discard();
         Segment live = live();
         if (!live.dataPath().equals(SegmentFiles.live(root, prefix))) {
             // a rotation renamed it and failed after: not a state to go on from
             throw new IOException("the live segment of " + prefix + " was renamed to " + live.dataPath());
         }
-        boolean headerless = live.rewind();
+        boolean headerless = live.rewind(keepData);
         writer = new SegmentWriter(live, buffers, headerless);
         dirty = false;
         java.util.LinkedHashSet<String> held = new java.util.LinkedHashSet<>();
@@ -297,6 +302,27 @@ final class Partition {
             liveSince = Long.MIN_VALUE;
             rotateFrom = Long.MAX_VALUE;
         }
+    }
+
+    /**
+     * Indexes the live segment's records that the open left unindexed for want of room
+     * ({@link SegmentRecovery#indexTail}); visible after {@link #publish()}. Returns the topics new
+     * to the partition.
+     */
+    List<String> indexTail() throws IOException {
+        Segment live = live();
+        boolean headerless = live.readyIndexForTail();
+        writer.discard();
+        writer = new SegmentWriter(live, buffers, headerless);
+        SegmentRecovery.indexTail(live, writer);
+        dirty = true;
+        List<String> added = new ArrayList<>();
+        for (String t : live.topics.names()) {
+            if (addTopic(t)) {
+                added.add(t);
+            }
+        }
+        return added;
     }
 
     /** Whether this partition holds {@code topic}. */

@@ -170,6 +170,14 @@ final class Segment {
      * Returns whether the index is now empty, without its header (its next writer writes one).
      */
     boolean rewind() throws IOException {
+        return rewind(false);
+    }
+
+    /**
+     * As {@link #rewind()}; with {@code keepData} the data file is left as it is (records recovery
+     * could not index for want of room stay for the next try).
+     */
+    boolean rewind(boolean keepData) throws IOException {
         entries = count;
         dataEnd = visibleDataEnd;
         lastPosition = visibleLastPosition;
@@ -180,7 +188,7 @@ final class Segment {
             firstPosition = Long.MAX_VALUE;
         }
         boolean headerless = false;
-        if (Files.exists(dataPath)) {
+        if (!keepData && Files.exists(dataPath)) {
             FileChannel data = pinWriter(false);
             try {
                 data.truncate(dataEnd);
@@ -202,6 +210,27 @@ final class Segment {
             headerless = true;
         }
         return headerless;
+    }
+
+    /**
+     * Readies the index for entries after the {@link #entries} loaded (the rest cut); returns
+     * whether it has no valid header (cut to nothing: its next writer writes one).
+     */
+    boolean readyIndexForTail() throws IOException {
+        FileChannel index = pinWriter(true);
+        try {
+            boolean headed = false;
+            if (index.size() >= IndexEntry.HEADER) {
+                ByteBuffer header = littleEndian(IndexEntry.HEADER);
+                index.read(header, 0);
+                header.flip();
+                headed = IndexEntry.validHeader(header);
+            }
+            index.truncate(headed ? IndexEntry.at(entries) : 0);
+            return !headed;
+        } finally {
+            unpinWriter(true);
+        }
     }
 
     /** The position of the last visible entry (0 when none). */

@@ -105,6 +105,15 @@ final class SegmentRecovery {
         return new SegmentWriter(fresh, buffers);
     }
 
+    /**
+     * Indexes the records after the segment's last loaded entry (left by {@link #deferTail})
+     * through {@code writer}, and writes the entries; under the log's lock, once there is room.
+     */
+    static void indexTail(Segment segment, SegmentWriter writer) throws IOException {
+        scanTail(segment, writer, segment.dataChannel().size(), new Result());
+        writer.flush();
+    }
+
     private static SegmentWriter recoverPinned(Segment segment, boolean rebuild, Result result, WriteBuffers buffers)
             throws IOException {
         FileChannel data = segment.pinWriter(false);
