@@ -17,7 +17,12 @@ public class TailbusException extends RuntimeException {
         /** Stored data failed its checks: exit status 1. */
         CORRUPT(1),
         /** An I/O operation failed: exit status 1. */
-        IO(1);
+        IO(1),
+        /**
+         * The machine ran out of something the operation needs (disk space, a quota, a file size
+         * limit): exit status 1. Unlike {@link #IO}, trying again once it is freed may succeed.
+         */
+        EXHAUSTED(1);
 
         private final int exitStatus;
 

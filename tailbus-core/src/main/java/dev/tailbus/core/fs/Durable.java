@@ -28,6 +28,14 @@ public final class Durable {
                 channel.write(content);
             }
             channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            // the target is untouched; a half-written temporary file would only hold space (a full disk)
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
         move(temp, target);
         forceFolder(target.toAbsolutePath().getParent());

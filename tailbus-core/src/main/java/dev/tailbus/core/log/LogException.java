@@ -1,14 +1,16 @@
 package dev.tailbus.core.log;
 
 import dev.tailbus.core.TailbusException;
+import dev.tailbus.core.fs.DiskSpace;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * The log's domain exception: a bad topic or store pattern ({@link Kind#BAD_INPUT}), a store that
  * cannot be opened ({@link Kind#UNAVAILABLE}), stored bytes that fail their checks
- * ({@link Kind#CORRUPT}), or a failed read or write ({@link Kind#IO}), with the path or topic it is
- * about when there is one.
+ * ({@link Kind#CORRUPT}), a failed read or write ({@link Kind#IO}), or a write without room (a full
+ * disk, a quota, a file size limit: {@link Kind#EXHAUSTED}), with the path or topic it is about
+ * when there is one.
  */
 public final class LogException extends TailbusException {
     private final transient Path path;
@@ -29,10 +31,24 @@ public final class LogException extends TailbusException {
         return new LogException(Kind.BAD_INPUT, "invalid topic " + quote(topic) + ": " + why, null, topic, null);
     }
 
-    /** An I/O failure on {@code path}. */
+    /** An I/O failure on {@code path}; {@link Kind#EXHAUSTED} when it was for want of room. */
     static LogException io(String what, Path path, IOException cause) {
         String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        return new LogException(Kind.IO, "cannot " + what + " " + path + ": " + detail, path, null, cause);
+        return new LogException(DiskSpace.isExhausted(cause) ? Kind.EXHAUSTED : Kind.IO,
+                "cannot " + what + " " + path + ": " + detail, path, null, cause);
+    }
+
+    /**
+     * An append refused for want of room while writing {@code file}: names the store, the file,
+     * the cause and the room left; nothing of it was kept, and later appends are tried again.
+     */
+    static LogException exhausted(Path root, Path file, Throwable cause) {
+        String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        long free = DiskSpace.usable(root);
+        return new LogException(Kind.EXHAUSTED, "the store at " + root + " has no room: writing " + file + " failed ("
+                + detail + "); " + (free < 0 ? "its free space is unknown" : free + " bytes free on its file system")
+                + "; nothing of this append was stored, and appends are taken again once there is room",
+                file, null, cause);
     }
 
     /** A read of {@code path} ended because the reading thread was interrupted. */

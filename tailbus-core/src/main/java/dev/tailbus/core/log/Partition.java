@@ -5,7 +5,6 @@ import dev.tailbus.core.fs.Durable;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -100,18 +99,6 @@ final class Partition {
         return new Partition(root, prefix, new Segment[] {live}, new SegmentWriter(live, buffers, true), buffers);
     }
 
-    /** Creates a new segment's data file and its index (a header only). */
-    private static void startFiles(Segment segment) throws IOException {
-        segment.pinWriter(false);
-        segment.unpinWriter(false);
-        FileChannel index = segment.pinWriter(true);
-        try {
-            index.write(IndexEntry.header(), 0);
-        } finally {
-            segment.unpinWriter(true);
-        }
-    }
-
     Segment[] segments() {
         return segments;
     }
@@ -140,14 +127,17 @@ final class Partition {
                 : lastRotationTime(config, millis) + java.util.concurrent.TimeUnit.DAYS.toMillis(1);
     }
 
-    /** Buffers one event; returns whether its topic is new to this partition. */
-    boolean append(String topic, long position, long time, byte[] stored, LogConfig config, long nowMillis)
-            throws IOException {
+    /**
+     * Buffers one event; returns whether its topic is new to this partition. A rotation adds the
+     * folder of the new live segment to {@code toForce} (see {@link #rotate}).
+     */
+    boolean append(String topic, long position, long time, byte[] stored, LogConfig config, long nowMillis,
+                   java.util.Collection<Path> toForce) throws IOException {
         if (rotateFrom == Long.MAX_VALUE && config.rotateAtUtc() != null && live().entries > 0) {
             startedAt(liveSince, config); // reopened: the live segment's age comes from its first event
         }
         if (shouldRotate(config, nowMillis)) {
-            rotate();
+            rotate(toForce);
             retain(config, nowMillis);
         }
         if (live().entries == 0) {
@@ -206,8 +196,13 @@ final class Partition {
         return at.toEpochMilli();
     }
 
-    /** Closes the live segment under its numbered name and starts a new live {@code PREFIX.pb}. */
-    void rotate() throws IOException {
+    /**
+     * Closes the live segment under its numbered name and starts a new live {@code PREFIX.pb}.
+     * The new segment's files are made by its first write, like a new partition's: so a full disk
+     * fails a write (which the log takes back) rather than the rotation, and its folder, added to
+     * {@code toForce}, is forced before any of its records becomes visible.
+     */
+    void rotate(java.util.Collection<Path> toForce) throws IOException {
         Segment old = live();
         writer.flush();
         old.force(true); // its index too: a rotated segment's index is trusted at the next open
@@ -216,9 +211,8 @@ final class Partition {
         old.closeWriter();
         Path file = SegmentFiles.live(root, prefix);
         Segment fresh = Segment.open(file, old.files());
-        startFiles(fresh);
-        Durable.forceFolder(file.toAbsolutePath().getParent());
-        writer = new SegmentWriter(fresh, buffers);
+        toForce.add(file.toAbsolutePath().getParent());
+        writer = new SegmentWriter(fresh, buffers, true);
         Segment[] grown = Arrays.copyOf(segments, segments.length + 1);
         grown[segments.length] = fresh;
         segments = grown;
@@ -276,6 +270,72 @@ final class Partition {
     /** Segments retention could not delete yet (tests). */
     int undeletedCount() {
         return undeleted == null ? 0 : undeleted.size();
+    }
+
+    /**
+     * Takes back what a write group that failed for want of room buffered or wrote to the live
+     * segment ({@link Segment#rewind()}; the topic tables first, by {@link UnpublishedEntries}), so
+     * that appends go on from what readers saw. The partition's topics are those its segments hold.
+     */
+    void rewind() throws IOException {
+        rewind(false);
+    }
+
+    /** As {@link #rewind()}; with {@code keepData} the live segment's data file is left as it is. */
+    void rewind(boolean keepData) throws IOException {
+        writer.discard();
+        Segment live = live();
+        if (!live.dataPath().equals(SegmentFiles.live(root, prefix))) {
+            // a rotation renamed it and failed after: not a state to go on from
+            throw new IOException("the live segment of " + prefix + " was renamed to " + live.dataPath());
+        }
+        boolean headerless = live.rewind(keepData);
+        writer = new SegmentWriter(live, buffers, headerless);
+        dirty = false;
+        java.util.LinkedHashSet<String> held = new java.util.LinkedHashSet<>();
+        for (Segment s : segments) {
+            held.addAll(List.of(s.topics.names()));
+        }
+        topicSet = held.size() > 8 ? new HashSet<>(held) : null;
+        topics = held.toArray(NO_TOPICS); // replaced at once, never changed in place
+        if (live.entries == 0) {
+            liveSince = Long.MIN_VALUE;
+            rotateFrom = Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Indexes the live segment's records that the open left unindexed for want of room
+     * ({@link SegmentRecovery#indexTail}); visible after {@link #publish()}. Returns the topics new
+     * to the partition.
+     */
+    List<String> indexTail() throws IOException {
+        Segment live = live();
+        boolean headerless = live.readyIndexForTail();
+        writer.discard();
+        writer = new SegmentWriter(live, buffers, headerless);
+        SegmentRecovery.indexTail(live, writer);
+        dirty = true;
+        List<String> added = new ArrayList<>();
+        for (String t : live.topics.names()) {
+            if (addTopic(t)) {
+                added.add(t);
+            }
+        }
+        return added;
+    }
+
+    /** Whether this partition holds {@code topic}. */
+    boolean holds(String topic) {
+        if (topicSet != null) {
+            return topicSet.contains(topic);
+        }
+        for (String t : topics) {
+            if (t.equals(topic)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Writes buffered records to the OS. */

@@ -58,6 +58,11 @@ final class Segment {
     long firstTime = Long.MAX_VALUE;
     long lastTime = Long.MIN_VALUE;
     long maxTime = Long.MIN_VALUE;
+    /** The figures above as of the last {@link #publish()}, for {@link #rewind()}. */
+    private long visibleDataEnd;
+    private long visibleFirstTime = Long.MAX_VALUE;
+    private long visibleLastTime = Long.MIN_VALUE;
+    private long visibleMaxTime = Long.MIN_VALUE;
 
     private Segment(Path dataPath, OpenFiles files) {
         this.dataPath = dataPath;
@@ -151,7 +156,81 @@ final class Segment {
     /** Makes every written entry visible; under the lock, after the entries reached the OS. */
     void publish() {
         visibleLastPosition = lastPosition;
+        visibleDataEnd = dataEnd;
+        visibleFirstTime = firstTime;
+        visibleLastTime = lastTime;
+        visibleMaxTime = maxTime;
         count = entries;
+    }
+
+    /**
+     * Takes back everything written or buffered since the last {@link #publish()}: the files are
+     * cut to what readers see (which needs no room on the disk) and the figures in memory go back
+     * to theirs; the topic table is taken back by {@link UnpublishedEntries}. Under the lock.
+     * Returns whether the index is now empty, without its header (its next writer writes one).
+     */
+    boolean rewind() throws IOException {
+        return rewind(false);
+    }
+
+    /**
+     * As {@link #rewind()}; with {@code keepData} the data file is left as it is (records recovery
+     * could not index for want of room stay for the next try).
+     */
+    boolean rewind(boolean keepData) throws IOException {
+        entries = count;
+        dataEnd = visibleDataEnd;
+        lastPosition = visibleLastPosition;
+        firstTime = visibleFirstTime;
+        lastTime = visibleLastTime;
+        maxTime = visibleMaxTime;
+        if (entries == 0) {
+            firstPosition = Long.MAX_VALUE;
+        }
+        boolean headerless = false;
+        if (!keepData && Files.exists(dataPath)) {
+            FileChannel data = pinWriter(false);
+            try {
+                data.truncate(dataEnd);
+            } finally {
+                unpinWriter(false);
+            }
+        }
+        if (Files.exists(indexPath())) {
+            FileChannel index = pinWriter(true);
+            try {
+                headerless = entries == 0 && index.size() < IndexEntry.HEADER;
+                index.truncate(headerless ? 0 : IndexEntry.at(entries));
+            } finally {
+                unpinWriter(true);
+            }
+        } else if (entries > 0) {
+            throw new IOException("index " + indexPath() + " is missing");
+        } else {
+            headerless = true;
+        }
+        return headerless;
+    }
+
+    /**
+     * Readies the index for entries after the {@link #entries} loaded (the rest cut); returns
+     * whether it has no valid header (cut to nothing: its next writer writes one).
+     */
+    boolean readyIndexForTail() throws IOException {
+        FileChannel index = pinWriter(true);
+        try {
+            boolean headed = false;
+            if (index.size() >= IndexEntry.HEADER) {
+                ByteBuffer header = littleEndian(IndexEntry.HEADER);
+                index.read(header, 0);
+                header.flip();
+                headed = IndexEntry.validHeader(header);
+            }
+            index.truncate(headed ? IndexEntry.at(entries) : 0);
+            return !headed;
+        } finally {
+            unpinWriter(true);
+        }
     }
 
     /** The position of the last visible entry (0 when none). */
@@ -227,7 +306,16 @@ final class Segment {
     synchronized void renameTo(Path target) throws IOException {
         Path oldIndex = indexPath();
         Durable.move(oldIndex, SegmentFiles.index(target));
-        Durable.move(dataPath, target);
+        try {
+            Durable.move(dataPath, target);
+        } catch (IOException e) {
+            try {
+                Durable.move(SegmentFiles.index(target), oldIndex); // both under their old names again
+            } catch (IOException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
         dataPath = target;
         Durable.forceFolder(target.toAbsolutePath().getParent());
     }

@@ -1,5 +1,6 @@
 package dev.tailbus.core.log;
 
+import dev.tailbus.core.fs.DiskSpace;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -38,10 +39,82 @@ final class SegmentRecovery {
         int corrupt;
         long truncatedAt = -1;
         boolean rebuilt;
+        /** Records left unindexed for want of room (see {@link #deferTail}), 0 when none. */
+        long deferred;
+        long deferredFirstPosition = Long.MAX_VALUE;
+        long deferredLastPosition;
+        IOException deferredCause;
     }
 
-    /** Recovers {@code segment}; returns a writer positioned at its end. */
+    /**
+     * Recovers {@code segment}; returns a writer positioned at its end. When indexing needs room
+     * the disk has not, the segment is loaded as far as its index on disk goes and the rest is
+     * left for later ({@link #deferTail}): the returned writer must then not be used.
+     */
     static SegmentWriter recover(Segment segment, boolean rebuild, Result result, WriteBuffers buffers)
+            throws IOException {
+        try {
+            return recoverPinned(segment, rebuild, result, buffers);
+        } catch (IOException e) {
+            if (!DiskSpace.isExhausted(e)) {
+                throw e;
+            }
+            return deferTail(segment, e, result, buffers);
+        }
+    }
+
+    /**
+     * Loads the segment only as far as its index on disk is whole and agrees with it, writing
+     * nothing; the records after (those recovery could not index for want of room) are counted,
+     * with their positions, into {@code result}, and left in the file as they are for the next
+     * open with room.
+     */
+    private static SegmentWriter deferTail(Segment segment, IOException cause, Result result, WriteBuffers buffers)
+            throws IOException {
+        Segment fresh = reset(segment);
+        long dataSize = fresh.dataChannel().size();
+        FileChannel index = fresh.indexChannel();
+        long entries = 0;
+        if (index.size() >= IndexEntry.HEADER) {
+            ByteBuffer header = Segment.littleEndian(IndexEntry.HEADER);
+            index.read(header, 0);
+            header.flip();
+            if (IndexEntry.validHeader(header)) {
+                entries = trustedEntries(fresh, (index.size() - IndexEntry.HEADER) / IndexEntry.SIZE, dataSize);
+            }
+        }
+        if (entries > 0 && !loadEntries(fresh, entries, dataSize)) {
+            fresh = reset(fresh);
+            entries = 0;
+        }
+        RecordScanner scanner = new RecordScanner(fresh.dataChannel(), fresh.dataEnd, dataSize);
+        EventWire.Fields fields = new EventWire.Fields();
+        while (scanner.next() == RecordScanner.Status.RECORD) {
+            if (EventWire.parse(scanner.body(), scanner.bodyOffset(), (int) scanner.length, fields)
+                    && fields.position > 0) {
+                result.deferred++;
+                result.deferredFirstPosition = Math.min(result.deferredFirstPosition, fields.position);
+                result.deferredLastPosition = Math.max(result.deferredLastPosition, fields.position);
+            }
+        }
+        result.deferredCause = cause;
+        if (result.deferred > 0) {
+            LOG.log(Level.WARNING, "no room to index " + result.deferred + " records of " + fresh.dataPath() + " ("
+                    + cause.getMessage() + "): they are left for the next open with room");
+        }
+        return new SegmentWriter(fresh, buffers);
+    }
+
+    /**
+     * Indexes the records after the segment's last loaded entry (left by {@link #deferTail})
+     * through {@code writer}, and writes the entries; under the log's lock, once there is room.
+     */
+    static void indexTail(Segment segment, SegmentWriter writer) throws IOException {
+        scanTail(segment, writer, segment.dataChannel().size(), new Result());
+        writer.flush();
+    }
+
+    private static SegmentWriter recoverPinned(Segment segment, boolean rebuild, Result result, WriteBuffers buffers)
             throws IOException {
         FileChannel data = segment.pinWriter(false);
         try {
@@ -59,20 +132,29 @@ final class SegmentRecovery {
     private static SegmentWriter recover(Segment segment, FileChannel data, FileChannel index, boolean rebuild,
                                          Result result, WriteBuffers buffers) throws IOException {
         long dataSize = data.size();
+        if (dataSize == 0 && index.size() == 0) {
+            return new SegmentWriter(segment, buffers, true); // empty: its index's header comes with its first entry
+        }
         long entries = 0;
-        if (!rebuild && index.size() >= IndexEntry.HEADER) {
+        boolean headed = false;
+        if (index.size() >= IndexEntry.HEADER) {
             ByteBuffer header = Segment.littleEndian(IndexEntry.HEADER);
             index.read(header, 0);
             header.flip();
-            if (IndexEntry.validHeader(header)) {
+            headed = IndexEntry.validHeader(header);
+            if (headed && !rebuild) {
                 entries = (index.size() - IndexEntry.HEADER) / IndexEntry.SIZE;
                 entries = trustedEntries(segment, entries, dataSize);
             }
         }
         if (entries == 0) {
             result.rebuilt = index.size() > IndexEntry.HEADER || rebuild;
-            index.truncate(0);
-            index.write(IndexEntry.header(), 0);
+            if (headed) {
+                index.truncate(IndexEntry.HEADER); // a good header stays: a full disk needs no new block for it
+            } else {
+                index.truncate(0);
+                index.write(IndexEntry.header(), 0);
+            }
         } else {
             index.truncate(IndexEntry.at(entries));
         }

@@ -92,6 +92,7 @@ final class SegmentWriter {
             id = topics.add(topic);
         }
         int entry = Math.toIntExact(segment.entries);
+        buffers.unpublished().note(segment, id, entry, length);
         int previous = topics.record(id, entry, position, time, length);
         segment.noteEntry(position, time);
         if (indexBuffer == null) {

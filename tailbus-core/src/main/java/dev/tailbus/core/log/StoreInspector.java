@@ -100,7 +100,7 @@ public final class StoreInspector {
                  FileChannel index = Files.exists(indexPath) ? FileChannel.open(indexPath, StandardOpenOption.READ)
                          : null) {
                 long entries = -1;
-                if (index == null) {
+                if (index == null || index.size() == 0) {
                     notes.add(file + ": no index (the next open builds it)");
                 } else {
                     ByteBuffer header = Segment.littleEndian(IndexEntry.HEADER);

@@ -84,6 +84,28 @@ final class TopicTable {
         return previous;
     }
 
+    /**
+     * Drops the newest topics that have no entry left (added by a write group that was taken
+     * back, see {@link UnpublishedEntries}); ids below stay as they are.
+     */
+    void dropUnused() {
+        int keep = size;
+        while (keep > 0 && count[keep - 1] == 0) {
+            keep--;
+        }
+        if (keep == size) {
+            return;
+        }
+        String[] n = names;
+        if (ids != null) {
+            for (int i = keep; i < size; i++) {
+                ids.remove(n[i]);
+            }
+        }
+        size = keep;
+        names = Arrays.copyOf(n, keep);
+    }
+
     int size() {
         return size;
     }

@@ -27,6 +27,7 @@ final class WriteBuffers {
     private final ArrayDeque<ByteBuffer>[] free = new ArrayDeque[CLASSES];
     private long kept;
     private final CRC32C crc = new CRC32C();
+    private final UnpublishedEntries unpublished = new UnpublishedEntries();
 
     WriteBuffers() {
         for (int i = 0; i < CLASSES; i++) {
@@ -68,6 +69,11 @@ final class WriteBuffers {
     /** The checksum of records, shared as the buffers are. */
     CRC32C crc() {
         return crc;
+    }
+
+    /** The notes that let a write group be taken back in memory, shared as the buffers are. */
+    UnpublishedEntries unpublished() {
+        return unpublished;
     }
 
     static int sizeFor(int min) {

@@ -244,7 +244,8 @@ final class PublishSession implements StreamObserver<byte[]> {
                 }
             } catch (TailbusException e) {
                 synchronized (lock) {
-                    failure = Status.UNAVAILABLE.withDescription("cannot store events: " + e.getMessage());
+                    failure = (e.kind() == TailbusException.Kind.EXHAUSTED ? Status.RESOURCE_EXHAUSTED
+                            : Status.UNAVAILABLE).withDescription("cannot store events: " + e.getMessage());
                     pending.clear();
                 }
             }
