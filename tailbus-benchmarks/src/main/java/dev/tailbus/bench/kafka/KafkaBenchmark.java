@@ -70,7 +70,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>Each round prints its two ratios (to stderr); the table gives the best rate of each measure,
  * the ratio of the bests, and the median of the rounds' ratios (each taken in one round, under the
- * same load: the steadier figure on a shared machine).
+ * same load: the steadier figure on a shared machine), and the median of the rounds' CPU ratios:
+ * Kafka's client's CPU time per event over the gateway's, each the CPU time of this JVM (the
+ * gateway, the gRPC client, the Kafka clients) and of the broker while its clock ran: the rate
+ * ratio that CPU alone would allow when the two cores are the limit, whatever else runs beside.
  *
  * <p>Usage: {@code bin/tailbus-bench kafka.KafkaBenchmark [EVENTS [ROUNDS]]} (default 200,000 and 3).
  */
@@ -85,7 +88,8 @@ public final class KafkaBenchmark {
         int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "tailbus-kafka-bench");
-        Table table = new Table("what", "best events/s", "best vs best", "median of round ratios");
+        Table table = new Table("what", "best events/s", "best vs best", "median of round ratios",
+                "median CPU ratio");
         QUIET.setLevel(java.util.logging.Level.SEVERE);
         try (KafkaTestBroker broker = KafkaTestBroker.start(dir)) {
             KafkaSettings settings = KafkaSettings.of(broker.bootstrap(), List.of(StorePattern.parse("{topic}:.*")))
@@ -98,6 +102,10 @@ public final class KafkaBenchmark {
             double deliver = 0;
             List<Double> publishRatios = new ArrayList<>();
             List<Double> deliverRatios = new ArrayList<>();
+            // Kafka's CPU per event over the gateway's: what the rate ratio would be if CPU alone bounded both
+            List<Double> publishCpu = new ArrayList<>();
+            List<Double> deliverCpu = new ArrayList<>();
+            brokerPid = broker.pid();
             try (ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(
                     new InetSocketAddress("127.0.0.1", 0)), config, KafkaLog.open(settings))) {
                 ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
@@ -107,29 +115,36 @@ public final class KafkaBenchmark {
                     for (int round = 0; round < rounds; round++) {
                         List<EncapsulatedEvent> sample = sample("bench/" + round, events);
                         double p = rawProduce(broker.bootstrap(), "raw-" + round, sample);
+                        double pCpu = lastCpuMicros;
                         double g = publishBatches(channel, sample);
+                        double gCpu = lastCpuMicros;
                         double c = rawConsume(broker.bootstrap(), "raw-" + round, events);
+                        double cCpu = lastCpuMicros;
                         // the warm-up event comes first
                         double d = subscribeBatches(channel, "bench/" + round, events + 1);
+                        double dCpu = lastCpuMicros;
+                        publishCpu.add(pCpu / gCpu);
+                        deliverCpu.add(cCpu / dCpu);
                         produce = Math.max(produce, p);
                         publish = Math.max(publish, g);
                         consume = Math.max(consume, c);
                         deliver = Math.max(deliver, d);
                         publishRatios.add(g / p);
                         deliverRatios.add(d / c);
-                        System.err.printf("round %d: publish %s/%s = %.2f, deliver %s/%s = %.2f%n", round + 1,
-                                Table.rate(g), Table.rate(p), g / p, Table.rate(d), Table.rate(c), d / c);
+                        System.err.printf("round %d: publish %s/%s = %.2f (CPU us/event %.1f/%.1f), deliver %s/%s = %.2f"
+                                + " (CPU us/event %.1f/%.1f)%n", round + 1, Table.rate(g), Table.rate(p), g / p, gCpu, pCpu,
+                                Table.rate(d), Table.rate(c), d / c, dCpu, cCpu);
                     }
                 } finally {
                     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 }
             }
-            table.row("Kafka producer (acks=all, idempotent)", Table.rate(produce), "1.00", "1.00");
+            table.row("Kafka producer (acks=all, idempotent)", Table.rate(produce), "1.00", "1.00", "1.00");
             table.row("gateway PublishBatch (batches of " + BATCH + ")", Table.rate(publish), ratio(publish, produce),
-                    median(publishRatios));
-            table.row("Kafka consumer (from the beginning)", Table.rate(consume), "1.00", "1.00");
+                    median(publishRatios), median(publishCpu));
+            table.row("Kafka consumer (from the beginning)", Table.rate(consume), "1.00", "1.00", "1.00");
             table.row("gateway SubscribeBatch (from the beginning)", Table.rate(deliver), ratio(deliver, consume),
-                    median(deliverRatios));
+                    median(deliverRatios), median(deliverCpu));
         } finally {
             delete(dir);
         }
@@ -144,6 +159,20 @@ public final class KafkaBenchmark {
 
     private static String ratio(double value, double baseline) {
         return String.format("%.2f", value / baseline);
+    }
+
+    /** The broker's process id, for its CPU time. */
+    private static long brokerPid = -1;
+    /** CPU microseconds per event of the last measure: this JVM (gateway, clients) and the broker. */
+    private static double lastCpuMicros;
+
+    /** CPU time so far of this process and the broker's, in nanoseconds. */
+    private static long cpuNanos() {
+        long own = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+        long broker = ProcessHandle.of(brokerPid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos)
+                .orElse(0L);
+        return own + broker;
     }
 
     private static String median(List<Double> ratios) {
@@ -191,6 +220,7 @@ public final class KafkaBenchmark {
             AtomicLong acked = new AtomicLong();
             CountDownLatch all = new CountDownLatch(1);
             long start = System.nanoTime();
+            long cpu = cpuNanos();
             for (byte[] v : values) {
                 producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), key, v), (md, e) -> {
                     if (e != null) {
@@ -204,6 +234,7 @@ public final class KafkaBenchmark {
             if (!all.await(5, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("the producer did not finish");
             }
+            lastCpuMicros = (cpuNanos() - cpu) / 1e3 / values.size();
             return values.size() * 1e9 / (System.nanoTime() - start);
         }
     }
@@ -212,6 +243,7 @@ public final class KafkaBenchmark {
     private static double rawConsume(String bootstrap, String topic, int events) {
         // the clock runs from the consumer's making, as a gateway's subscription makes its own
         long start = System.nanoTime();
+        long cpu = cpuNanos();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerSettings(bootstrap),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
@@ -223,6 +255,7 @@ public final class KafkaBenchmark {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
                 seen += records.count();
             }
+            lastCpuMicros = (cpuNanos() - cpu) / 1e3 / Math.max(1, seen);
             return seen * 1e9 / (System.nanoTime() - start);
         }
     }
@@ -240,6 +273,7 @@ public final class KafkaBenchmark {
                 io.grpc.protobuf.ProtoUtils.marshaller(Status.getDefaultInstance())).build();
         CompletableFuture<Status> answer = new CompletableFuture<>();
         long start = System.nanoTime();
+        long cpu = cpuNanos();
         ClientCallStreamObserver<byte[]> call = (ClientCallStreamObserver<byte[]>)
                 io.grpc.stub.ClientCalls.asyncClientStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
                         StatusAnswer.into(answer));
@@ -254,6 +288,7 @@ public final class KafkaBenchmark {
         if (status.getCode() != 0) {
             throw new IllegalStateException("publish failed: " + status.getMessage());
         }
+        lastCpuMicros = (cpuNanos() - cpu) / 1e3 / sample.size();
         return sample.size() * 1e9 / (System.nanoTime() - start);
     }
 
@@ -292,6 +327,7 @@ public final class KafkaBenchmark {
         CountDownLatch done = new CountDownLatch(1);
         AtomicLong seen = new AtomicLong();
         long start = System.nanoTime();
+        long cpu = cpuNanos();
         call.start(new ClientCall.Listener<>() {
             @Override
             public void onMessage(byte[] message) {
@@ -312,6 +348,7 @@ public final class KafkaBenchmark {
         call.halfClose();
         done.await(5, TimeUnit.MINUTES);
         long nanos = System.nanoTime() - start;
+        lastCpuMicros = (cpuNanos() - cpu) / 1e3 / Math.max(1, seen.get());
         call.cancel("done", null);
         if (seen.get() < events) {
             throw new IllegalStateException("received " + seen.get() + " of " + events);
