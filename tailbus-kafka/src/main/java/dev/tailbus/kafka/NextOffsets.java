@@ -23,7 +23,8 @@ final class NextOffsets {
 
     /** Sets the next offset of the partition with {@code base}. */
     void put(long base, long offset) {
-        offsets[indexOf(base)] = offset;
+        int at = indexOf(base); // first: it may replace the arrays
+        offsets[at] = offset;
     }
 
     /** Sets it only for a partition not there yet. */
