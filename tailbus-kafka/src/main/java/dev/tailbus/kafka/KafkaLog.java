@@ -204,6 +204,9 @@ public final class KafkaLog implements BusLog {
 
     private static RecordMetadata await(Future<RecordMetadata> f) {
         try {
+            if (f.isDone()) {
+                return f.get(); // mostly: the batch was acknowledged while the ones before were awaited
+            }
             // the producer's delivery timeout bounds this; the limit here is a last resort
             return f.get(5, TimeUnit.MINUTES);
         } catch (ExecutionException | TimeoutException e) {

@@ -27,6 +27,14 @@ final class RawMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     @Override
     public byte[] parse(InputStream stream) {
         try (stream) {
+            if (stream instanceof KnownLength) {
+                // gRPC's message streams know their length: one array, one copy (readAllBytes copies twice)
+                byte[] out = new byte[stream.available()];
+                if (stream.readNBytes(out, 0, out.length) == out.length && stream.read() < 0) {
+                    return out;
+                }
+                throw new IOException("a message stream gave other than the length it announced");
+            }
             return stream.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
