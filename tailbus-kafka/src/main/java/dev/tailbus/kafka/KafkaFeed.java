@@ -17,7 +17,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +76,7 @@ final class KafkaFeed implements LogFeed {
     private final ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>();
     private final Semaphore budget = new Semaphore(QUEUE_BYTES);
     /** Partition base to the next offset after what was delivered: the token. Session thread only. */
-    private final Map<Long, Long> next = new TreeMap<>();
+    private final NextOffsets next = new NextOffsets();
     /** Per partition base with history left: its offset after the history. */
     private final Map<Long, Long> historyEnd = new HashMap<>();
     /** Per partition base with history left: the offset of its last history event. */
@@ -113,7 +112,7 @@ final class KafkaFeed implements LogFeed {
         } else if (sinceNanos >= 0) {
             Map<TopicPartition, Long> times = new HashMap<>();
             partitions.forEach(tp -> times.put(tp, Math.floorDiv(sinceNanos, 1_000_000L)));
-            Map<TopicPartition, Long> ends = log.endOffsets(partitions, new HashMap<>());
+            Map<TopicPartition, Long> ends = log.endOffsets(partitions, null);
             Map<TopicPartition, OffsetAndTimestamp> found = log.offsetsForTimes(times);
             for (TopicPartition tp : partitions) {
                 OffsetAndTimestamp at = found.get(tp);
@@ -135,11 +134,11 @@ final class KafkaFeed implements LogFeed {
                 TopicPartition tp = log.partitionOf(item.base());
                 historyEnd.putIfAbsent(item.base(), h.ends().getOrDefault(tp, item.offset() + 1));
                 historyLast.merge(item.base(), item.offset(), Math::max);
-                next.merge(item.base(), item.offset(), Math::min);
+                next.lowerTo(item.base(), item.offset());
             }
             history = h.items().iterator();
         } else {
-            from.putAll(log.endOffsets(partitions, new HashMap<>()));
+            from.putAll(log.endOffsets(partitions, null));
         }
         for (TopicPartition tp : partitions) {
             next.putIfAbsent(bases.get(tp), from.get(tp));
@@ -252,10 +251,9 @@ final class KafkaFeed implements LogFeed {
 
     private StoredEvent event(Item item) {
         long position = Positions.of(item.base(), item.offset());
-        byte[] token = ResumeToken.encode(next);
+        int tokenSize = next.tokenSize();
         byte[] value = item.value();
-        int size = value.length + 2 + EventWire.varintSize(position) + 2 + EventWire.varintSize(token.length)
-                + token.length;
+        int size = value.length + 2 + EventWire.varintSize(position) + 2 + EventWire.varintSize(tokenSize) + tokenSize;
         byte[] out = new byte[size];
         System.arraycopy(value, 0, out, 0, value.length);
         int at = value.length;
@@ -264,8 +262,8 @@ final class KafkaFeed implements LogFeed {
         at = EventWire.writeVarint(out, at, position);
         out[at++] = TOKEN_TAG0;
         out[at++] = TAG1;
-        at = EventWire.writeVarint(out, at, token.length);
-        System.arraycopy(token, 0, out, at, token.length);
+        at = EventWire.writeVarint(out, at, tokenSize);
+        next.writeToken(out, at); // straight into the event: no token array per event
         return new StoredEvent(position, item.topic(), item.timeMs() * 1_000_000L, out);
     }
 

@@ -134,46 +134,67 @@ public final class KafkaLog implements BusLog {
         if (closed.get()) {
             throw new KafkaLogException(Kind.UNAVAILABLE, "the Kafka log is closed");
         }
-        List<Future<RecordMetadata>> homes = new ArrayList<>(batch.size());
-        List<Future<RecordMetadata>> copies = new ArrayList<>();
+        int n = batch.size();
+        // one future per event: Kafka's producer makes one anyway, and every event must be awaited
+        @SuppressWarnings("unchecked")
+        Future<RecordMetadata>[] homes = new Future[n];
+        List<Future<RecordMetadata>> copies = null;
         try {
+            // a publisher's events mostly share a topic: its key, Kafka topics and their making, once per run
             String lastTopic = null;
             byte[] key = null;
-            for (EventToAppend e : batch) {
-                List<String> names = router.kafkaTopicsFor(e.topic());
-                if (names.isEmpty()) {
-                    homes.add(null);
-                    continue;
-                }
+            List<String> names = List.of();
+            for (int i = 0; i < n; i++) {
+                EventToAppend e = batch.get(i);
                 if (!e.topic().equals(lastTopic)) {
                     lastTopic = e.topic();
                     key = lastTopic.getBytes(StandardCharsets.UTF_8);
+                    names = router.kafkaTopicsFor(lastTopic);
+                    for (int k = 0; k < names.size(); k++) {
+                        ensureTopic(names.get(k));
+                    }
+                }
+                if (names.isEmpty()) {
+                    continue;
                 }
                 long ms = Math.floorDiv(e.receiveTimeNanos(), 1_000_000L);
-                for (int i = 0; i < names.size(); i++) {
-                    ensureTopic(names.get(i));
-                    Future<RecordMetadata> f = producer.send(new ProducerRecord<>(names.get(i), null, ms, key, e.event()));
-                    (i == 0 ? homes : copies).add(f);
+                homes[i] = producer.send(new ProducerRecord<>(names.get(0), null, ms, key, e.event()));
+                for (int k = 1; k < names.size(); k++) {
+                    if (copies == null) {
+                        copies = new ArrayList<>();
+                    }
+                    copies.add(producer.send(new ProducerRecord<>(names.get(k), null, ms, key, e.event())));
                 }
             }
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new KafkaLogException(Kind.UNAVAILABLE, "Kafka refused events: " + KafkaLogException.reason(e), null, e);
         }
-        for (Future<RecordMetadata> f : copies) {
-            await(f);
+        if (copies != null) {
+            for (Future<RecordMetadata> f : copies) {
+                await(f);
+            }
         }
-        List<AppendedEvent> out = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
+        List<AppendedEvent> out = new ArrayList<>(n);
+        // records of a batch land mostly on one partition: its base looked up once per run
+        String lastName = null;
+        int lastPartition = -1;
+        long lastBase = 0;
+        for (int i = 0; i < n; i++) {
             EventToAppend e = batch.get(i);
-            Future<RecordMetadata> f = homes.get(i);
+            Future<RecordMetadata> f = homes[i];
             if (f == null) {
                 out.add(new AppendedEvent(0, e.topic(), e.receiveTimeNanos(), e.event(), false));
                 continue;
             }
             RecordMetadata md = await(f);
-            long position = Positions.of(base(new TopicPartition(md.topic(), md.partition())), md.offset());
+            if (md.partition() != lastPartition || !md.topic().equals(lastName)) {
+                lastName = md.topic();
+                lastPartition = md.partition();
+                lastBase = base(new TopicPartition(lastName, lastPartition));
+            }
             // the bytes as Kafka keeps them: subscriptions on Kafka read their feeds, not these
-            out.add(new AppendedEvent(position, e.topic(), e.receiveTimeNanos(), e.event(), true));
+            out.add(new AppendedEvent(Positions.of(lastBase, md.offset()), e.topic(), e.receiveTimeNanos(), e.event(),
+                    true));
         }
         for (LongConsumer l : listeners) {
             l.accept(0);
@@ -183,6 +204,9 @@ public final class KafkaLog implements BusLog {
 
     private static RecordMetadata await(Future<RecordMetadata> f) {
         try {
+            if (f.isDone()) {
+                return f.get(); // mostly: the batch was acknowledged while the ones before were awaited
+            }
             // the producer's delivery timeout bounds this; the limit here is a last resort
             return f.get(5, TimeUnit.MINUTES);
         } catch (ExecutionException | TimeoutException e) {
@@ -263,7 +287,7 @@ public final class KafkaLog implements BusLog {
         List<TopicPartition> partitions = dataPartitions(name -> router.mayHold(name, topics));
         Map<TopicPartition, Long> times = new HashMap<>();
         partitions.forEach(tp -> times.put(tp, Math.floorDiv(Math.max(0, timeNanos), 1_000_000L)));
-        Map<TopicPartition, Long> ends = endOffsets(partitions, new HashMap<>());
+        Map<TopicPartition, Long> ends = endOffsets(partitions, null);
         Map<TopicPartition, OffsetAndTimestamp> found = offsetsForTimes(times);
         Map<TopicPartition, Long> from = new HashMap<>();
         for (TopicPartition tp : partitions) {
@@ -300,7 +324,7 @@ public final class KafkaLog implements BusLog {
     @Override
     public byte[] resumeTokenNow() {
         List<TopicPartition> partitions = dataPartitions(name -> true);
-        Map<TopicPartition, Long> ends = endOffsets(partitions, new HashMap<>());
+        Map<TopicPartition, Long> ends = endOffsets(partitions, null);
         Map<Long, Long> next = new HashMap<>();
         for (TopicPartition tp : partitions) {
             next.put(base(tp), ends.getOrDefault(tp, 0L));
@@ -421,14 +445,16 @@ public final class KafkaLog implements BusLog {
         }
     }
 
-    /** The end offsets of {@code partitions}, and their beginnings into {@code begins}. */
+    /** The end offsets of {@code partitions}, and their beginnings into {@code begins} (null: not wanted). */
     Map<TopicPartition, Long> endOffsets(List<TopicPartition> partitions, Map<TopicPartition, Long> begins) {
         Map<TopicPartition, Long> ends = new HashMap<>();
         if (partitions.isEmpty()) {
             return ends;
         }
         ends.putAll(listOffsets(partitions, OffsetSpec.latest()));
-        begins.putAll(listOffsets(partitions, OffsetSpec.earliest()));
+        if (begins != null) {
+            begins.putAll(listOffsets(partitions, OffsetSpec.earliest()));
+        }
         return ends;
     }
 

@@ -201,6 +201,63 @@ class KafkaGatewayTest {
     }
 
     @Test
+    void shouldAnswerAMixedBatchWithThePositionsItsEventsAreDeliveredWith() throws Exception {
+        // a/ goes to two Kafka topics (home: both), b/ to one, c/ to none
+        KafkaSettings settings = settings("both:(a|b)/", "one-{topic}:a/");
+        ProtobusServer a = gateway(settings);
+        ProtobusServer b = gateway(settings);
+        ManagedChannel channel = opened(new ClosingChannel(NettyChannelBuilder.forTarget(address(a)).usePlaintext()
+                .build())).channel;
+        List<String> topics = List.of("a/x", "a/x", "b/y", "c/z", "a/x", "b/y", "b/y", "c/z", "a/w");
+        dev.tailbus.protobus.proto.EventBatch.Builder batch = dev.tailbus.protobus.proto.EventBatch.newBuilder()
+                .setReturnPositions(true);
+        for (int i = 0; i < topics.size(); i++) {
+            batch.addEvents(EncapsulatedEvent.newBuilder().setTopic(topics.get(i)).setPayload(com.google.protobuf.Any
+                    .pack(BytesValue.of(ByteString.copyFromUtf8("e" + i)))));
+        }
+        java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> answer =
+                new java.util.concurrent.CompletableFuture<>();
+        io.grpc.stub.StreamObserver<dev.tailbus.protobus.proto.EventBatch> call = ProtobusServiceGrpc.newStub(channel)
+                .publishBatch(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(dev.tailbus.protobus.proto.Status value) {
+                        answer.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        answer.complete(dev.tailbus.protobus.proto.Status.getDefaultInstance());
+                    }
+                });
+        call.onNext(batch.build());
+        call.onCompleted();
+        List<Long> positions = answer.get(30, TimeUnit.SECONDS).getPositionsList();
+        assertThat(positions).hasSize(topics.size());
+        for (int i = 0; i < topics.size(); i++) {
+            boolean unstored = topics.get(i).startsWith("c/");
+            assertThat(positions.get(i)).as("event %d (%s)", i, topics.get(i)).matches(p -> unstored ? p == 0 : p > 0);
+        }
+
+        BusSubscriber sub = opened(BusSubscriber.builder(address(b)).topics("(a|b)/").since(Instant.ofEpochSecond(1))
+                .build());
+        List<BusEvent> got = take(sub, 7);
+        assertThat(got).extracting(KafkaGatewayTest::text).containsExactly("e0", "e1", "e2", "e4", "e5", "e6", "e8");
+        List<Long> stored = new ArrayList<>();
+        for (int i = 0; i < topics.size(); i++) {
+            if (!topics.get(i).startsWith("c/")) {
+                stored.add(positions.get(i));
+            }
+        }
+        assertThat(got).extracting(BusEvent::position).containsExactlyElementsOf(stored);
+        assertThat(sub.poll(Duration.ofMillis(1000))).as("no copy from the second Kafka topic").isNull();
+    }
+
+    @Test
     void shouldStartAtTheFirstEventReceivedAtOrAfterSinceTime() throws Exception {
         KafkaSettings settings = settings();
         ProtobusServer a = gateway(settings);

@@ -15,7 +15,7 @@ import net.jqwik.api.constraints.LongRange;
 import net.jqwik.api.constraints.Size;
 import net.jqwik.api.constraints.StringLength;
 
-/** The naming rule, the position layout and the resume token, against their definitions. */
+/** The naming rule, the position layout and the resume token (as a map and as a feed keeps it), against their definitions. */
 class KafkaTopicNamesProperties {
     private final KafkaTopicNames names = new KafkaTopicNames("tailbus-");
 
@@ -69,6 +69,36 @@ class KafkaTopicNamesProperties {
         Map<Long, Long> next = new TreeMap<>();
         raw.forEach((code, offset) -> next.put(Positions.base(code.intValue(), (int) partition), offset));
         assertThat(ResumeToken.decode(ResumeToken.encode(next))).isEqualTo(next);
+    }
+
+    @Property
+    void shouldKeepTheSameTokenAsTheMapOfNextOffsets(@ForAll @Size(max = 200) List<@LongRange(min = 0, max = 2000) Long> steps,
+                                                    @ForAll @Size(min = 1, max = 12) List<@LongRange(min = 1, max = 32767) Long> codes) {
+        NextOffsets kept = new NextOffsets();
+        Map<Long, Long> next = new TreeMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            long base = Positions.base(codes.get(i % codes.size()).intValue(), (int) (steps.get(i) % 3));
+            long offset = steps.get(i) * 1_000_003L;
+            switch (i % 3) {
+                case 0 -> {
+                    kept.put(base, offset);
+                    next.put(base, offset);
+                }
+                case 1 -> {
+                    kept.putIfAbsent(base, offset);
+                    next.putIfAbsent(base, offset);
+                }
+                default -> {
+                    kept.lowerTo(base, offset);
+                    next.merge(base, offset, Math::min);
+                }
+            }
+            assertThat(kept.token()).isEqualTo(ResumeToken.encode(next));
+        }
+        assertThat(kept.toMap()).isEqualTo(next);
+        byte[] inPlace = new byte[kept.tokenSize() + 3];
+        assertThat(kept.writeToken(inPlace, 3)).isEqualTo(inPlace.length);
+        assertThat(java.util.Arrays.copyOfRange(inPlace, 3, inPlace.length)).isEqualTo(ResumeToken.encode(next));
     }
 
     @Property
