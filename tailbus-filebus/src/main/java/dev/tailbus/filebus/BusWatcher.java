@@ -11,8 +11,7 @@ import java.util.List;
  * lossless producer's wait).
  *
  * <p>Design note: with file monitoring, one inotify watch on F's folder reports only the events
- * that end this side's wait: a rename onto F for a consumer; a deletion of F, or a rename of it
- * away, for a producer. Events about other names (the staging file) are read and ignored within
+ * that end this side's wait: a rename onto F for a consumer; a deletion of F for a producer. Events about other names (the staging file) are read and ignored within
  * the same wait. The watch is made before the caller first looks at F, so no change between a
  * look and a wait is missed. Without monitoring, or where inotify cannot be had, a wait is a
  * sleep of the interval.
@@ -35,8 +34,12 @@ final class BusWatcher implements Closeable {
     enum Awaited {
         /** A consumer's: F appears, by a rename onto it. */
         APPEARS(Inotify.MOVED_TO),
-        /** A lossless producer's: F is taken (deleted), or renamed away. */
-        GOES(Inotify.DELETE | Inotify.MOVED_FROM);
+        /**
+         * A lossless producer's: F is taken (deleted). Not a rename away, which no consumer of the
+         * protocol does: watching for it would wake the producer at each of its own renames (the
+         * staging file moving away), and the safety wake-up still notices one within a second.
+         */
+        GOES(Inotify.DELETE);
 
         final int mask;
 
