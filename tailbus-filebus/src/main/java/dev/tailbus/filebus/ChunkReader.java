@@ -116,7 +116,7 @@ final class ChunkReader implements Closeable {
             if (!wait && (!look || files.exists(data))) {
                 t = PhaseTimes.end(taken ? Phase.BUS_EMPTY : Phase.FIRST_CHUNK, t);
                 // Woken by the producer's rename, which it follows with its unlock at once.
-                lock.lock(watcher.spinNanos());
+                lock.lock(watcher.lockSpinNanos());
                 t = PhaseTimes.end(Phase.READ_LOCK, t);
                 try {
                     ByteBuffer chunk = readData();

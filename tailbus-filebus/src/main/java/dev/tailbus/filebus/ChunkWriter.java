@@ -76,7 +76,7 @@ final class ChunkWriter implements Closeable {
             if (!wait && (!look || !files.exists(data))) {
                 t = PhaseTimes.end(Phase.BUS_FULL, t);
                 // Woken by the consumer's unlink, which it follows with its unlock at once.
-                lock.lock(watcher.spinNanos());
+                lock.lock(watcher.lockSpinNanos());
                 t = PhaseTimes.end(Phase.WRITE_LOCK, t);
                 try {
                     if (!files.exists(data)) {
