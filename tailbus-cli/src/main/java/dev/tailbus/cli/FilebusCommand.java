@@ -136,10 +136,12 @@ public final class FilebusCommand implements Runnable {
 
     /** Runs a consumer from the bus onto stdout; returns the exit status. */
     static int consume(BusConfig config) throws IOException {
-        Consumer.exitWhenStdoutCloses();
-        Consumer.enlargeStdoutPipe();
         try (FileOutputStream stdout = new FileOutputStream(FileDescriptor.out)) {
-            return Consumer.run(config, stdout.getChannel());
+            // after the chunk found at start: its first byte costs no libc binding
+            return Consumer.run(config, stdout.getChannel(), () -> {
+                Consumer.exitWhenStdoutCloses();
+                Consumer.enlargeStdoutPipe();
+            });
         }
     }
 }

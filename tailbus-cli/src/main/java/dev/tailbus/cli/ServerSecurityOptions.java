@@ -70,6 +70,9 @@ final class ServerSecurityOptions {
             builder.intercept(gate);
             SignalTrap.onHangup(gate::reload);
             LOG.info("checking " + gate.size() + " access tokens from " + authTokens + " (SIGHUP rereads it)");
+        } else {
+            // a server's SIGHUP means "reload" (systemctl reload, a closed terminal): never an exit
+            SignalTrap.onHangup(() -> LOG.info("SIGHUP: nothing to reread (no --auth-tokens)"));
         }
         return builder;
     }

@@ -8,8 +8,11 @@ import dev.tailbus.filebus.PhaseTimes.Phase;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Objects;
 
@@ -56,7 +59,69 @@ final class ChunkReader implements Closeable {
         LockFile lock = Buses.openLock(paths);
         BusWatcher watcher = BusWatcher.open(config, BusWatcher.Awaited.APPEARS);
         // One byte of room past a full block, so that the read which reports the end fits.
-        return new ChunkReader(paths, lock, watcher, WholeFiles.open(Math.max(config.blockSize(), 4096) + 1));
+        return new ChunkReader(paths, lock, watcher, WholeFiles.open(readLimit(config)));
+    }
+
+    private static int readLimit(BusConfig config) {
+        return Math.max(config.blockSize(), 4096) + 1;
+    }
+
+    /** The chunk that a lossy consumer found on the bus at start, read before it opened anything else. */
+    record FirstChunk(ByteBuffer bytes, Object identity) {
+    }
+
+    /**
+     * Lossy mode, at start: reads the chunk on the bus, if any, with the JDK's own file calls
+     * and without the lock, as the reference's bash consumer does (a chunk is replaced by a
+     * rename, so an open descriptor always reads one whole chunk). It costs a new process no libc
+     * binding, whose generated stubs take longer than the whole JVM start before the first
+     * output. Returns null when there is no chunk, or when it could not be read cleanly (replaced
+     * twice during the read, too large, unreadable): {@link #readIfNew} then reads it under the
+     * lock, and reports what is wrong.
+     *
+     * <p>The chunk's identity is read before and after the bytes, and the read counts only when
+     * both agree, so it names the file that was read; {@link #open(BusConfig, FirstChunk)} takes
+     * it as delivered, and the watch made after this read tells any later chunk.
+     */
+    static FirstChunk readFirst(BusConfig config) {
+        Path file = config.paths().data();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                Identity before = identity(file);
+                if (before.size() instanceof Long size && size >= readLimit(config)) {
+                    return null;
+                }
+                ByteBuffer bytes;
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                    bytes = ByteBuffer.allocate(readLimit(config));
+                    while (bytes.hasRemaining() && channel.read(bytes) >= 0) {
+                        // a chunk file is replaced, never appended to: read to its end
+                    }
+                }
+                if (!bytes.hasRemaining()) {
+                    return null;
+                }
+                if (before.equals(identity(file))) {
+                    return new FirstChunk(bytes.flip(), before);
+                }
+            } catch (IOException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** Opens the reader of a lossy consumer that already delivered {@code first} (null: nothing). */
+    static ChunkReader open(BusConfig config, FirstChunk first) {
+        ChunkReader reader = open(config);
+        if (first != null) {
+            reader.delivered = (Identity) first.identity();
+        }
+        return reader;
+    }
+
+    private static Identity identity(Path file) throws IOException {
+        return Identity.of(Files.readAttributes(file, "unix:dev,ino,ctime,lastModifiedTime,size"));
     }
 
     BusWatcher watcher() {
@@ -73,13 +138,12 @@ final class ChunkReader implements Closeable {
         lock.lock();
         try {
             boolean replaced = watcher.drain() || changed;
-            Map<String, Object> attributes;
+            Identity identity;
             try {
-                attributes = Files.readAttributes(paths.data(), "unix:dev,ino,ctime,lastModifiedTime,size");
+                identity = identity(paths.data());
             } catch (NoSuchFileException e) {
                 return null;
             }
-            Identity identity = Identity.of(attributes);
             if (!replaced && Objects.equals(identity, delivered)) {
                 return null;
             }

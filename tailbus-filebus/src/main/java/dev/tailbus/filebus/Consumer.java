@@ -60,10 +60,29 @@ public final class Consumer {
         Pipes.grow(1, PIPE_BUFFER);
     }
 
+    /** What is done to the output once the first chunk went out (or at once, if none was there). */
+    @FunctionalInterface
+    public interface OutputSetup {
+        /** Does nothing: an output that needs no setting up. */
+        OutputSetup NONE = () -> {
+        };
+
+        void run() throws IOException;
+    }
+
     /** Runs until end of stream (returns 0) or until the output closes (returns 141). */
     public static int run(BusConfig config, WritableByteChannel output) throws IOException {
+        return run(config, output, OutputSetup.NONE);
+    }
+
+    /**
+     * As {@link #run(BusConfig, WritableByteChannel)}, running {@code setup} (such as
+     * {@link #exitWhenStdoutCloses} and {@link #enlargeStdoutPipe}) after a lossy consumer wrote
+     * the chunk it found at start: that chunk goes out before the process binds any libc call.
+     */
+    public static int run(BusConfig config, WritableByteChannel output, OutputSetup setup) throws IOException {
         try {
-            return consume(config, output);
+            return consume(config, output, setup);
         } finally {
             Hangup watch = STDOUT_WATCH.getAndSet(null);
             if (watch != null) {
@@ -72,8 +91,20 @@ public final class Consumer {
         }
     }
 
-    private static int consume(BusConfig config, WritableByteChannel output) throws IOException {
-        try (ChunkReader reader = ChunkReader.open(config)) {
+    private static int consume(BusConfig config, WritableByteChannel output, OutputSetup setup) throws IOException {
+        ChunkReader.FirstChunk first = null;
+        try {
+            if (!config.lossless()) {
+                first = ChunkReader.readFirst(config);
+                if (first != null) {
+                    write(output, first.bytes());
+                }
+            }
+            setup.run();
+        } catch (OutputFailed e) {
+            return outputFailed(config, e);
+        }
+        try (ChunkReader reader = ChunkReader.open(config, first)) {
             Log.info(() -> "consuming from " + config.paths().data() + (config.lossless() ? " (lossless)" : " (lossy)"));
             if (config.lossless()) {
                 while (reader.take(chunk -> write(output, chunk)) > 0) {
@@ -82,7 +113,8 @@ public final class Consumer {
                 Log.info(() -> "end of stream");
                 return 0;
             }
-            boolean changed = true;
+            // at start, F is delivered unless the lock-free read above already did
+            boolean changed = first == null;
             while (true) {
                 ByteBuffer chunk = reader.readIfNew(changed);
                 if (chunk != null) {
@@ -91,11 +123,15 @@ public final class Consumer {
                 changed = reader.watcher().await();
             }
         } catch (OutputFailed e) {
-            if (isBrokenPipe(e)) {
-                return OUTPUT_CLOSED;
-            }
-            throw new FilebusException(Kind.IO, config.paths().data(), "cannot write to the output: " + e.getMessage(), e);
+            return outputFailed(config, e);
         }
+    }
+
+    private static int outputFailed(BusConfig config, OutputFailed e) {
+        if (isBrokenPipe(e)) {
+            return OUTPUT_CLOSED;
+        }
+        throw new FilebusException(Kind.IO, config.paths().data(), "cannot write to the output: " + e.getMessage(), e);
     }
 
     private static void write(WritableByteChannel output, ByteBuffer chunk) throws OutputFailed {

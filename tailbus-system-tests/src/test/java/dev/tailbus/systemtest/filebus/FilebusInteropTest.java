@@ -149,6 +149,35 @@ class FilebusInteropTest {
         }
     }
 
+    /**
+     * A lossy consumer reads the chunk it finds at start without the lock, as bash's consumer
+     * does (a rename replaces a chunk whole), so a process holding the lock does not delay it;
+     * the chunks after it it reads under the lock, as Python's consumer does.
+     */
+    @Test
+    void shouldDeliverTheChunkFoundAtStartWhileAnotherProcessHoldsTheLock() throws Exception {
+        Path bus = folder.resolve("bus");
+        Files.writeString(bus, "at start\n");
+        Path release = folder.resolve("release");
+        Path holding = folder.resolve("holding");
+        Process holder = start(new ProcessBuilder("bash", "-c",
+                "( flock --exclusive 9 && touch \"$1\" && for i in $(seq 600); do [ -e \"$2\" ] && break; sleep 0.05; done ) 9>>\"$0.lock\"",
+                bus.toString(), holding.toString(), release.toString()));
+        await().atMost(LIMIT).until(() -> Files.exists(holding));
+
+        Process consumer = start(Launcher.command("filebus", "--filename", bus.toString(), "consumer"));
+        StringBuffer seen = Launcher.collectText(consumer.getInputStream());
+        await().atMost(LIMIT).until(() -> seen.toString().equals("at start\n"));
+        assertThat(holder.isAlive()).as("the lock is still held").isTrue();
+
+        Files.createFile(release);
+        awaitExit(holder);
+        Launcher.Result next = Launcher.run(Launcher.command("filebus", "--filename", bus.toString(), "producer"),
+                "next\n".getBytes(StandardCharsets.UTF_8), LIMIT);
+        assertThat(next.exitStatus()).isZero();
+        await().atMost(LIMIT).until(() -> seen.toString().equals("at start\nnext\n"));
+    }
+
     private static String pad(String text, int size) {
         return text + "-".repeat(size - text.length());
     }

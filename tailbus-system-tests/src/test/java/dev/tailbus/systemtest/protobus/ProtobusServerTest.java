@@ -192,6 +192,20 @@ class ProtobusServerTest {
     }
 
     @Test
+    void shouldGoOnServingAfterASighupWithNothingToReread() throws Exception {
+        try (ProtobusServerProcess server = ProtobusServerProcess.start(root)) {
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(server.process().pid())).start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(kill.exitValue()).isZero();
+            await().atMost(ProtobusServerProcess.timeout())
+                    .until(() -> server.stderr().contains("SIGHUP: nothing to reread (no --auth-tokens)"));
+            publish(server.channel(), List.of(event("h", 1, 8)));
+            assertThat(server.process().isAlive()).isTrue();
+            assertThat(server.stop()).isZero();
+        }
+    }
+
+    @Test
     void shouldPublishAndSubscribeInBatchesAsWithSingleEvents() throws Exception {
         try (ProtobusServerProcess server = ProtobusServerProcess.start(root)) {
             ManagedChannel channel = server.channel();
