@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,9 @@ import java.util.stream.Stream;
  * filebus (the producer's flock, look at F, write F.__new__, rename, unlock; the consumer's flock,
  * read F, write to the output, unlink, unlock), through the same core classes, looped in this
  * process, so that only the two wake-ups across processes are missing. No pair of processes
- * passing one chunk at a time through these files and locks can beat it.
+ * passing one chunk at a time through these files and locks can beat it. A third baseline is
+ * those two wake-ups alone, two threads passing a byte back and forth over pipes; the floor plus
+ * them is about the best such a pair can do on the machine at the time.
  *
  * <p>Each block size is run with a wait that sleeps on inotify at once
  * ({@code -Dtailbus.filebus.spin-us=0}, the default), with the waits' short spin
@@ -77,10 +80,12 @@ public final class HandoffBenchmark {
                 long chunks = (bytes.length + blockSize - 1) / blockSize;
                 double raw = Double.MAX_VALUE;
                 double floor = Double.MAX_VALUE;
+                double wakeUps = Double.MAX_VALUE;
                 Map<Setup, Piped> best = new LinkedHashMap<>();
                 for (int run = 0; run < runs; run++) {
                     raw = Math.min(raw, raw(folder, blockSize, bytes.length));
                     floor = Math.min(floor, floor(folder, blockSize, bytes.length));
+                    wakeUps = Math.min(wakeUps, pingPong(chunks));
                     for (Setup setup : List.of(NO_SPIN, SPIN)) {
                         Piped piped = piped(home, folder, input, blockSize, bytes.length, setup);
                         best.merge(setup, piped, (a, b) -> a.streaming <= b.streaming ? a : b);
@@ -92,6 +97,13 @@ public final class HandoffBenchmark {
                 table.row(blockSize, "floor: the protocol's calls of a handoff, 1 process", Table.rate(bytes.length / floor / 1e6),
                         Table.rate(chunks / floor), String.format("%.3f", floor), String.format("%.2f", raw / floor), "1.00",
                         "-", "-");
+                table.row(blockSize, "two wake-ups a chunk: threads passing a byte over pipes", "-", Table.rate(chunks / wakeUps),
+                        String.format("%.3f", wakeUps), String.format("%.2f", raw / wakeUps), String.format("%.2f", floor / wakeUps),
+                        "-", "-");
+                double limit = floor + wakeUps;
+                table.row(blockSize, "floor + two wake-ups a chunk (sum of the two above)", Table.rate(bytes.length / limit / 1e6),
+                        Table.rate(chunks / limit), String.format("%.3f", limit), String.format("%.2f", raw / limit),
+                        String.format("%.2f", floor / limit), "-", "-");
                 for (Map.Entry<Setup, Piped> entry : best.entrySet()) {
                     Piped piped = entry.getValue();
                     double cpu = Math.max(0, piped.cpuSeconds - 2 * startCpu);
@@ -192,6 +204,46 @@ public final class HandoffBenchmark {
                 }
             }
             return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    /**
+     * Two threads of this process passing one byte back and forth over two pipes, {@code rounds}
+     * times; returns the seconds taken. Each round is two blocking reads woken by the other
+     * thread's write: the two sleeps and wake-ups that a lossless chunk costs beyond its system
+     * calls (the consumer woken by the rename, the producer by the unlink), without the files.
+     */
+    private static double pingPong(long rounds) throws Exception {
+        Pipe there = Pipe.open();
+        Pipe back = Pipe.open();
+        try (Pipe.SinkChannel thereIn = there.sink(); Pipe.SourceChannel thereOut = there.source();
+                Pipe.SinkChannel backIn = back.sink(); Pipe.SourceChannel backOut = back.source()) {
+            Thread echo = Thread.ofPlatform().daemon().start(() -> {
+                ByteBuffer one = ByteBuffer.allocateDirect(1);
+                try {
+                    for (long i = 0; i < rounds; i++) {
+                        one.clear();
+                        thereOut.read(one);
+                        one.flip();
+                        backIn.write(one);
+                    }
+                } catch (IOException e) {
+                    // the benchmark closed the pipes
+                }
+            });
+            ByteBuffer one = ByteBuffer.allocateDirect(1);
+            long start = System.nanoTime();
+            for (long i = 0; i < rounds; i++) {
+                one.clear();
+                thereIn.write(one);
+                one.clear();
+                if (backOut.read(one) < 0) {
+                    throw new IllegalStateException("the echo thread ended early");
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            echo.join();
+            return seconds;
         }
     }
 
