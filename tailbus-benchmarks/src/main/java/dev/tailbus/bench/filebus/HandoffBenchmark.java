@@ -5,9 +5,9 @@ import dev.tailbus.core.fs.LockFile;
 import dev.tailbus.core.fs.WholeFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +34,8 @@ import java.util.stream.Stream;
  * read F, write to the output, unlink, unlock), through the same core classes, looped in this
  * process, so that only the two wake-ups across processes are missing. No pair of processes
  * passing one chunk at a time through these files and locks can beat it. A third baseline is
- * those two wake-ups alone, two threads passing a byte back and forth over pipes; the floor plus
- * them is about the best such a pair can do on the machine at the time.
+ * those two wake-ups alone, a byte sent to a {@code cat} process and back; the floor plus them is
+ * about the best such a pair can do on the machine at the time.
  *
  * <p>Each block size is run with a wait that sleeps on inotify at once
  * ({@code -Dtailbus.filebus.spin-us=0}, the default), with the waits' short spin
@@ -97,7 +97,7 @@ public final class HandoffBenchmark {
                 table.row(blockSize, "floor: the protocol's calls of a handoff, 1 process", Table.rate(bytes.length / floor / 1e6),
                         Table.rate(chunks / floor), String.format("%.3f", floor), String.format("%.2f", raw / floor), "1.00",
                         "-", "-");
-                table.row(blockSize, "two wake-ups a chunk: threads passing a byte over pipes", "-", Table.rate(chunks / wakeUps),
+                table.row(blockSize, "two wake-ups a chunk: a byte to cat and back", "-", Table.rate(chunks / wakeUps),
                         String.format("%.3f", wakeUps), String.format("%.2f", raw / wakeUps), String.format("%.2f", floor / wakeUps),
                         "-", "-");
                 double limit = floor + wakeUps;
@@ -208,42 +208,26 @@ public final class HandoffBenchmark {
     }
 
     /**
-     * Two threads of this process passing one byte back and forth over two pipes, {@code rounds}
-     * times; returns the seconds taken. Each round is two blocking reads woken by the other
-     * thread's write: the two sleeps and wake-ups that a lossless chunk costs beyond its system
-     * calls (the consumer woken by the rename, the producer by the unlink), without the files.
+     * One byte sent to a {@code cat} process and read back, {@code rounds} times; returns the
+     * seconds taken. Each round is two sleeps in a read, each ended by the other process's write,
+     * across processes: the two wake-ups that a lossless chunk costs beyond its system calls (the
+     * consumer woken by the rename, the producer by the unlink), without the files.
      */
     private static double pingPong(long rounds) throws Exception {
-        Pipe there = Pipe.open();
-        Pipe back = Pipe.open();
-        try (Pipe.SinkChannel thereIn = there.sink(); Pipe.SourceChannel thereOut = there.source();
-                Pipe.SinkChannel backIn = back.sink(); Pipe.SourceChannel backOut = back.source()) {
-            Thread echo = Thread.ofPlatform().daemon().start(() -> {
-                ByteBuffer one = ByteBuffer.allocateDirect(1);
-                try {
-                    for (long i = 0; i < rounds; i++) {
-                        one.clear();
-                        thereOut.read(one);
-                        one.flip();
-                        backIn.write(one);
-                    }
-                } catch (IOException e) {
-                    // the benchmark closed the pipes
-                }
-            });
-            ByteBuffer one = ByteBuffer.allocateDirect(1);
+        Process cat = new ProcessBuilder("cat").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (OutputStream there = cat.getOutputStream(); InputStream back = cat.getInputStream()) {
             long start = System.nanoTime();
             for (long i = 0; i < rounds; i++) {
-                one.clear();
-                thereIn.write(one);
-                one.clear();
-                if (backOut.read(one) < 0) {
-                    throw new IllegalStateException("the echo thread ended early");
+                there.write(1);
+                there.flush();
+                if (back.read() < 0) {
+                    throw new IllegalStateException("cat ended early");
                 }
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            echo.join();
-            return seconds;
+            return (System.nanoTime() - start) / 1e9;
+        } finally {
+            cat.destroyForcibly();
+            cat.waitFor();
         }
     }
 
