@@ -11,8 +11,7 @@ import java.util.List;
  * lossless producer's wait).
  *
  * <p>Design note: with file monitoring, one inotify watch on F's folder reports only the events
- * that end this side's wait: a rename onto F for a consumer; a deletion of F, or a rename of it
- * away, for a producer. Events about other names (the staging file) are read and ignored within
+ * that end this side's wait: a rename onto F for a consumer; a deletion of F for a producer. Events about other names (the staging file) are read and ignored within
  * the same wait. The watch is made before the caller first looks at F, so no change between a
  * look and a wait is missed. Without monitoring, or where inotify cannot be had, a wait is a
  * sleep of the interval.
@@ -35,8 +34,12 @@ final class BusWatcher implements Closeable {
     enum Awaited {
         /** A consumer's: F appears, by a rename onto it. */
         APPEARS(Inotify.MOVED_TO),
-        /** A lossless producer's: F is taken (deleted), or renamed away. */
-        GOES(Inotify.DELETE | Inotify.MOVED_FROM);
+        /**
+         * A lossless producer's: F is taken (deleted). Not a rename away, which no consumer of the
+         * protocol does: watching for it would wake the producer at each of its own renames (the
+         * staging file moving away), and the safety wake-up still notices one within a second.
+         */
+        GOES(Inotify.DELETE);
 
         final int mask;
 
@@ -54,6 +57,8 @@ final class BusWatcher implements Closeable {
      * is not worth its processor time by default.
      */
     private static final long DEFAULT_SPIN_MICROS = 0;
+    /** How long taking the lock after a wake-up tries before it blocks, in microseconds. */
+    private static final long DEFAULT_LOCK_SPIN_MICROS = 0;
     /** A wait longer than this means the peer is not streaming: the next wait does not spin. */
     private static final long SPIN_AFTER_NANOS = 1_000_000;
 
@@ -66,6 +71,7 @@ final class BusWatcher implements Closeable {
     private static final int SPIN_PAUSE = 1024;
 
     private final long spinNanos;
+    private final long lockSpinNanos = Math.max(0, Long.getLong("tailbus.filebus.lock-spin-us", DEFAULT_LOCK_SPIN_MICROS)) * 1_000;
     private long lastWaitNanos;
     private int spins;
     private int spinHits;
@@ -166,10 +172,20 @@ final class BusWatcher implements Closeable {
 
     /**
      * How long a wait may look before it sleeps now: the spin while the peer answers quickly,
-     * else 0. Also what taking the lock right after a wake-up may spend trying before it blocks.
+     * else 0.
      */
     long spinNanos() {
         return inotify != null && pausedWaits == 0 && lastWaitNanos <= SPIN_AFTER_NANOS ? spinNanos : 0;
+    }
+
+    /**
+     * What taking the lock right after a wake-up by an event may spend trying before it blocks:
+     * the peer that caused the event (its rename or unlink) unlocks with its very next system
+     * call, so a few tries without blocking usually get the lock without being put to sleep and
+     * woken again by that unlock. The wait's spin if it is on, else {@code tailbus.filebus.lock-spin-us}.
+     */
+    long lockSpinNanos() {
+        return inotify == null ? 0 : Math.max(spinNanos(), lockSpinNanos);
     }
 
     /** Takes the events already queued, without waiting; returns whether one was about F. */

@@ -165,14 +165,22 @@ final class ChunkReader implements Closeable {
      * Lossless mode: waits for a chunk, hands it to {@code sink}, then deletes it, all under the
      * lock. If the sink fails, the chunk stays on the bus for another consumer. Returns the
      * chunk's size: 0 is the end-of-stream marker.
+     *
+     * <p>F is looked at (access(2)) only where no event told of it: before the first chunk (which
+     * may predate the watch), and after a wait that timed out or polled. After a chunk it took,
+     * it waits for the rename event at once; after the event it takes the lock and reads.
      */
     int take(Sink sink) throws IOException {
         long t = PhaseTimes.start();
+        // F was ours and is deleted: the next one comes with an event, so wait before looking.
+        boolean wait = taken && watcher.monitoring();
+        // After an event about F, go straight to the lock; the read tells whether F is there.
+        boolean look = true;
         while (true) {
-            if (files.exists(data)) {
+            if (!wait && (!look || files.exists(data))) {
                 t = PhaseTimes.end(taken ? Phase.BUS_EMPTY : Phase.FIRST_CHUNK, t);
                 // Woken by the producer's rename, which it follows with its unlock at once.
-                lock.lock(watcher.spinNanos());
+                lock.lock(watcher.lockSpinNanos());
                 t = PhaseTimes.end(Phase.READ_LOCK, t);
                 try {
                     ByteBuffer chunk = readData();
@@ -193,7 +201,8 @@ final class ChunkReader implements Closeable {
                     PhaseTimes.end(Phase.READ_UNLOCK, t);
                 }
             }
-            watcher.await();
+            look = !watcher.await();
+            wait = false;
         }
     }
 

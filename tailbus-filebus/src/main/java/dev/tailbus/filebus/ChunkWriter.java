@@ -16,7 +16,11 @@ import java.nio.ByteBuffer;
  * {@code F.__new__} left by a crashed producer is simply overwritten.
  *
  * <p>Lossless mode adds the back-pressure rule: a chunk is written only when {@code F} does not
- * exist, that is, when a consumer has taken the previous one.
+ * exist, that is, when a consumer has taken the previous one. F is looked at (access(2)) only
+ * where the protocol needs it, under the lock: after this writer's own chunk it waits for the
+ * deletion event at once, and after that event it takes the lock without looking first. Only
+ * where no event told (the first chunk, a wait that timed out, polling) does it look before
+ * locking, so as not to take the lock for nothing.
  *
  * <p>Called from one thread.
  */
@@ -28,6 +32,8 @@ final class ChunkWriter implements Closeable {
     private final WholeFiles files;
     private final WholeFiles.Name data;
     private final WholeFiles.Name staging;
+    /** Whether the last chunk put on the bus was this writer's (lossless: F was then there). */
+    private boolean wroteLast;
 
     private ChunkWriter(BusConfig config, LockFile lock, BusWatcher watcher, WholeFiles files) {
         this.config = config;
@@ -62,15 +68,20 @@ final class ChunkWriter implements Closeable {
             return;
         }
         long t = PhaseTimes.start();
+        // F holds our previous chunk until an event says it went: wait before looking.
+        boolean wait = wroteLast && watcher.monitoring();
+        // After an event about F, go straight to the lock, under which F is looked at anyway.
+        boolean look = true;
         while (true) {
-            if (!files.exists(data)) {
+            if (!wait && (!look || !files.exists(data))) {
                 t = PhaseTimes.end(Phase.BUS_FULL, t);
                 // Woken by the consumer's unlink, which it follows with its unlock at once.
-                lock.lock(watcher.spinNanos());
+                lock.lock(watcher.lockSpinNanos());
                 t = PhaseTimes.end(Phase.WRITE_LOCK, t);
                 try {
                     if (!files.exists(data)) {
                         stage(chunk);
+                        wroteLast = true;
                         return;
                     }
                 } finally {
@@ -79,7 +90,8 @@ final class ChunkWriter implements Closeable {
                     t = PhaseTimes.end(Phase.WRITE_UNLOCK, t);
                 }
             }
-            watcher.await();
+            look = !watcher.await();
+            wait = false;
         }
     }
 

@@ -11,7 +11,8 @@ import java.nio.ByteBuffer;
  *
  * <p>Pure logic, no I/O of its own: a chunk handed to the sink is only valid during the call. The
  * pending bytes live in native memory, so that a chunk reaches the file system without another
- * copy. Called from one thread.
+ * copy; a whole block of input that starts a chunk (byte chunking) goes to the sink as a slice of
+ * the input, without any copy. Called from one thread.
  */
 final class Chunker {
     /** Takes each chunk as it is cut. */
@@ -45,7 +46,15 @@ final class Chunker {
     /** Adds the bytes from {@code piece}'s position to its limit, cutting every chunk that fills up. */
     void append(ByteBuffer piece) throws IOException {
         ByteBuffer rest = piece.duplicate();
+        int blockSize = pending.capacity();
         while (rest.hasRemaining()) {
+            if (pending.position() == 0 && rest.remaining() >= blockSize && chunking != Chunking.LINES) {
+                // A whole block of input with nothing pending before it is a chunk as it lies:
+                // no copy.
+                sink.accept(rest.slice(rest.position(), blockSize));
+                rest.position(rest.position() + blockSize);
+                continue;
+            }
             int n = Math.min(pending.remaining(), rest.remaining());
             pending.put(pending.position(), rest, rest.position(), n);
             pending.position(pending.position() + n);

@@ -27,9 +27,14 @@ import java.util.concurrent.TimeUnit;
 public final class Producer {
     private static final Object END = new Object();
     private static final int QUEUE_DEPTH = 8;
-    /** Input is read in pieces of this size (or the block size, up to {@link #MAX_PIECE}). */
+    /**
+     * Input is read in pieces of {@link #BLOCKS_PER_PIECE} blocks, at least {@link #MIN_PIECE} and
+     * at most {@link #MAX_PIECE} bytes (or one block, if larger): one read and one handover
+     * between the threads then serve many chunks.
+     */
     private static final int MIN_PIECE = 64 * 1024;
     private static final int MAX_PIECE = 1024 * 1024;
+    private static final int BLOCKS_PER_PIECE = 16;
 
     private final BusConfig config;
 
@@ -59,7 +64,7 @@ public final class Producer {
         // One more buffer than the queue holds, and one for the piece being cut: the pump never
         // waits for a free buffer while the queue has room.
         BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(QUEUE_DEPTH + 2);
-        int pieceSize = Math.clamp(config.blockSize(), MIN_PIECE, MAX_PIECE);
+        int pieceSize = Math.clamp((long) config.blockSize() * BLOCKS_PER_PIECE, MIN_PIECE, Math.max(MAX_PIECE, config.blockSize()));
         for (int i = 0; i < QUEUE_DEPTH + 2; i++) {
             free.add(ByteBuffer.allocateDirect(pieceSize));
         }

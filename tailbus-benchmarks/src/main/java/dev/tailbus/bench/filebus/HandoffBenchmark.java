@@ -1,8 +1,11 @@
 package dev.tailbus.bench.filebus;
 
 import dev.tailbus.bench.Table;
+import dev.tailbus.core.fs.LockFile;
+import dev.tailbus.core.fs.WholeFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +28,14 @@ import java.util.stream.Stream;
  * operations one chunk's handoff needs (write F.__new__, rename, read F, unlink) done in a loop in
  * this process, measured in the same run. The gap between the two is the handoff's own cost:
  * two processes waking each other through inotify and taking the lock.
+ *
+ * <p>A second baseline is the protocol's floor: every system call one lossless handoff makes in
+ * filebus (the producer's flock, look at F, write F.__new__, rename, unlock; the consumer's flock,
+ * read F, write to the output, unlink, unlock), through the same core classes, looped in this
+ * process, so that only the two wake-ups across processes are missing. No pair of processes
+ * passing one chunk at a time through these files and locks can beat it. A third baseline is
+ * those two wake-ups alone, a byte sent to a {@code cat} process and back; the floor plus them is
+ * about the best such a pair can do on the machine at the time.
  *
  * <p>Each block size is run with a wait that sleeps on inotify at once
  * ({@code -Dtailbus.filebus.spin-us=0}, the default), with the waits' short spin
@@ -63,28 +74,44 @@ public final class HandoffBenchmark {
             double startCpu = startCpuSeconds(home);
 
             Table table = new Table("block size", "what", "MB/s", "chunks/s", "first byte to last (s)", "x raw",
-                    "CPU beyond start (s)", "CPU per chunk (us)");
+                    "x floor", "CPU beyond start (s)", "CPU per chunk (us)");
             List<String> breakdowns = new ArrayList<>();
             for (int blockSize : new int[] {4096, 65536}) {
                 long chunks = (bytes.length + blockSize - 1) / blockSize;
                 double raw = Double.MAX_VALUE;
+                double floor = Double.MAX_VALUE;
+                double wakeUps = Double.MAX_VALUE;
                 Map<Setup, Piped> best = new LinkedHashMap<>();
                 for (int run = 0; run < runs; run++) {
                     raw = Math.min(raw, raw(folder, blockSize, bytes.length));
+                    floor = Math.min(floor, floor(folder, blockSize, bytes.length));
+                    wakeUps = Math.min(wakeUps, pingPong(chunks));
                     for (Setup setup : List.of(NO_SPIN, SPIN)) {
                         Piped piped = piped(home, folder, input, blockSize, bytes.length, setup);
                         best.merge(setup, piped, (a, b) -> a.streaming <= b.streaming ? a : b);
                     }
                 }
                 table.row(blockSize, "raw write+rename+read+unlink, 1 process", Table.rate(bytes.length / raw / 1e6),
-                        Table.rate(chunks / raw), String.format("%.3f", raw), "1.00", "-", "-");
+                        Table.rate(chunks / raw), String.format("%.3f", raw), "1.00", String.format("%.2f", floor / raw),
+                        "-", "-");
+                table.row(blockSize, "floor: the protocol's calls of a handoff, 1 process", Table.rate(bytes.length / floor / 1e6),
+                        Table.rate(chunks / floor), String.format("%.3f", floor), String.format("%.2f", raw / floor), "1.00",
+                        "-", "-");
+                table.row(blockSize, "two wake-ups a chunk: a byte to cat and back", "-", Table.rate(chunks / wakeUps),
+                        String.format("%.3f", wakeUps), String.format("%.2f", raw / wakeUps), String.format("%.2f", floor / wakeUps),
+                        "-", "-");
+                double limit = floor + wakeUps;
+                table.row(blockSize, "floor + two wake-ups a chunk (sum of the two above)", Table.rate(bytes.length / limit / 1e6),
+                        Table.rate(chunks / limit), String.format("%.3f", limit), String.format("%.2f", raw / limit),
+                        String.format("%.2f", floor / limit), "-", "-");
                 for (Map.Entry<Setup, Piped> entry : best.entrySet()) {
                     Piped piped = entry.getValue();
                     double cpu = Math.max(0, piped.cpuSeconds - 2 * startCpu);
                     boolean isDefault = entry.getKey() == NO_SPIN;
                     table.row(blockSize, entry.getKey().name + (isDefault ? ", the default" : ""), Table.rate(bytes.length / piped.streaming / 1e6),
                             Table.rate(chunks / piped.streaming), String.format("%.3f", piped.streaming),
-                            String.format("%.2f", raw / piped.streaming), String.format("%.2f", cpu),
+                            String.format("%.2f", raw / piped.streaming), String.format("%.2f", floor / piped.streaming),
+                            String.format("%.2f", cpu),
                             String.format("%.0f", cpu * 1e6 / chunks));
                 }
                 Piped timed = piped(home, folder, input, blockSize, bytes.length, PHASES);
@@ -137,6 +164,71 @@ public final class HandoffBenchmark {
             Files.delete(data);
         }
         return (System.nanoTime() - start) / 1e9;
+    }
+
+    /**
+     * One process making, for each chunk, the system calls of one lossless handoff in filebus, in
+     * its order and through the same core classes (flock; access F; open, write, close F.__new__;
+     * rename; unlock; then flock; open, read, close F; write to /dev/null as to the output;
+     * unlink; unlock); returns the seconds taken. What it leaves out is the wake-ups.
+     */
+    private static double floor(Path folder, int blockSize, long total) throws IOException {
+        Path data = folder.resolve("floor");
+        ByteBuffer chunk = ByteBuffer.allocateDirect(blockSize);
+        try (LockFile lock = LockFile.open(folder.resolve("floor.lock"));
+                WholeFiles files = WholeFiles.open(blockSize + 1);
+                FileChannel output = FileChannel.open(Path.of("/dev/null"), StandardOpenOption.WRITE)) {
+            WholeFiles.Name dataName = files.name(data);
+            WholeFiles.Name staging = files.name(folder.resolve("floor.__new__"));
+            long start = System.nanoTime();
+            for (long done = 0; done < total; done += blockSize) {
+                lock.lock();
+                try {
+                    if (files.exists(dataName)) {
+                        throw new IllegalStateException("the floor loop found its own chunk still there");
+                    }
+                    files.write(staging, chunk.clear());
+                    files.rename(staging, dataName);
+                } finally {
+                    lock.unlock();
+                }
+                lock.lock();
+                try {
+                    ByteBuffer read = files.read(dataName);
+                    while (read.hasRemaining()) {
+                        output.write(read);
+                    }
+                    files.delete(dataName);
+                } finally {
+                    lock.unlock();
+                }
+            }
+            return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    /**
+     * One byte sent to a {@code cat} process and read back, {@code rounds} times; returns the
+     * seconds taken. Each round is two sleeps in a read, each ended by the other process's write,
+     * across processes: the two wake-ups that a lossless chunk costs beyond its system calls (the
+     * consumer woken by the rename, the producer by the unlink), without the files.
+     */
+    private static double pingPong(long rounds) throws Exception {
+        Process cat = new ProcessBuilder("cat").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (OutputStream there = cat.getOutputStream(); InputStream back = cat.getInputStream()) {
+            long start = System.nanoTime();
+            for (long i = 0; i < rounds; i++) {
+                there.write(1);
+                there.flush();
+                if (back.read() < 0) {
+                    throw new IllegalStateException("cat ended early");
+                }
+            }
+            return (System.nanoTime() - start) / 1e9;
+        } finally {
+            cat.destroyForcibly();
+            cat.waitFor();
+        }
     }
 
     /** A run of the pair: first byte to last, processor seconds of both, and their stderr. */

@@ -110,6 +110,9 @@ public final class Inotify implements Closeable {
     /**
      * Waits up to {@code timeoutMillis} (negative: without limit) for events, and returns those
      * that are ready. An empty list means the time ran out or {@link #wakeup()} was called.
+     * {@code timeoutMillis} 0 only takes the events already queued. A wait is one {@code poll(2)},
+     * which returns at once when events are queued, and one {@code read(2)} of them: two system
+     * calls whether or not it sleeps.
      */
     public List<Event> poll(long timeoutMillis) throws IOException {
         return poll(0, timeoutMillis);
@@ -128,11 +131,15 @@ public final class Inotify implements Closeable {
             if (closed) {
                 return List.of();
             }
-            List<Event> ready = drain();
-            if (!ready.isEmpty()) {
-                return ready;
+            if (timeoutMillis == 0) {
+                return drain();
             }
+            List<Event> ready;
             if (spinNanos > 0) {
+                ready = drain();
+                if (!ready.isEmpty()) {
+                    return ready;
+                }
                 long wakeups = this.wakeups.get();
                 long start = System.nanoTime();
                 while (System.nanoTime() - start < spinNanos) {
@@ -153,13 +160,17 @@ public final class Inotify implements Closeable {
             pollFds.set(ValueLayout.JAVA_SHORT, 12, Libc.POLLIN);
             pollFds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
             int timeout = timeoutMillis < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, timeoutMillis);
-            if (Libc.poll(capture, pollFds, 2, timeout) < 0 && Libc.errno(capture) != Libc.EINTR) {
+            boolean interrupted = Libc.poll(capture, pollFds, 2, timeout) < 0;
+            if (interrupted && Libc.errno(capture) != Libc.EINTR) {
                 throw new IOException("inotify poll failed: " + Libc.strerror(Libc.errno(capture)));
             }
             if ((pollFds.get(ValueLayout.JAVA_SHORT, 14) & Libc.POLLIN) != 0) {
                 Libc.read(capture, wakeFd, wakeValue, 8);
             }
-            return closed ? List.of() : drain();
+            // Read only when poll said events are queued: a wait that timed out or was woken
+            // costs no read that would find nothing.
+            boolean queued = interrupted || (pollFds.get(ValueLayout.JAVA_SHORT, 6) & Libc.POLLIN) != 0;
+            return closed || !queued ? List.of() : drain();
         } finally {
             polling.unlock();
         }

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,21 @@ class WholeFilesTest {
             assertThat(bytes(files.read(data))).as("read past the first buffer's size").isEqualTo(content);
             assertThat(files.delete(data)).isTrue();
             assertThat(files.exists(data)).isFalse();
+        }
+    }
+
+    @Test
+    void shouldReadFilesOfExactlyTheBufferSizeAndOneByteLessWhole() throws Exception {
+        byte[] content = new byte[64];
+        new Random(2).nextBytes(content);
+        try (WholeFiles files = WholeFiles.open(64)) {
+            WholeFiles.Name full = files.name(folder.resolve("full"));
+            WholeFiles.Name shorter = files.name(folder.resolve("shorter"));
+            Files.write(folder.resolve("full"), content);
+            Files.write(folder.resolve("shorter"), Arrays.copyOf(content, 63));
+
+            assertThat(bytes(files.read(full))).as("a read that filled the buffer is not the end").isEqualTo(content);
+            assertThat(bytes(files.read(shorter))).isEqualTo(Arrays.copyOf(content, 63));
         }
     }
 
