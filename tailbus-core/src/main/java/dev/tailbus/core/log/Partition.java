@@ -136,7 +136,10 @@ final class Partition {
         if (rotateFrom == Long.MAX_VALUE && config.rotateAtUtc() != null && live().entries > 0) {
             startedAt(liveSince, config); // reopened: the live segment's age comes from its first event
         }
-        if (shouldRotate(config, nowMillis)) {
+        // Only at the group's first event here: a rotation publishes the old segment, so rotating
+        // after this group wrote to it would publish events that a failure of a later write of the
+        // group (no room) could no longer take back. The entry limit is the one exception.
+        if (shouldRotate(config, nowMillis) && (!dirty || live().entries >= Integer.MAX_VALUE - 1)) {
             rotate(toForce);
             retain(config, nowMillis);
         }

@@ -114,9 +114,14 @@ class RotationRetentionTest {
         LogConfig config = LogConfig.builder(root).rotateAboveBytes(500).retainAge(Duration.ofHours(1))
                 .clock(clock).build();
         try (EventLog log = EventLog.open(config)) {
-            log.append(batch("a", clock.nanos(), 10));
+            // one event per append: a write group rotates a segment only before its first record
+            for (EventToAppend e : batch("a", clock.nanos(), 10)) {
+                log.append(List.of(e));
+            }
             clock.set(Instant.parse("2026-01-01T00:30:00Z"));
-            log.append(batch("a", clock.nanos(), 10));
+            for (EventToAppend e : batch("a", clock.nanos(), 10)) {
+                log.append(List.of(e));
+            }
             assertThat(segmentNames()).hasSizeGreaterThan(2);
             clock.set(Instant.parse("2026-01-01T01:20:00Z"));
             log.append(batch("a", clock.nanos(), 1));
@@ -125,6 +130,23 @@ class RotationRetentionTest {
             assertThat(segmentNames()).doesNotContain("a.00000000000000000001.pb");
             assertThat(kept.getFirst().position()).isEqualTo(8);
             assertThat(kept.getLast().position()).isEqualTo(21);
+        }
+    }
+
+    /**
+     * A rotation publishes the old segment, so a write group never rotates a segment it has
+     * written to: else a later write of the group that finds no room could not take its events
+     * back, and an append answered "no room" would be served after all.
+     */
+    @Test
+    void shouldRotateOnlyBeforeTheFirstRecordOfAWriteGroup() throws IOException {
+        LogConfig config = LogConfig.builder(root).rotateAboveBytes(500).build();
+        try (EventLog log = EventLog.open(config)) {
+            log.append(batch("s", 0, 30));
+            assertThat(segmentNames()).containsExactly("s.pb");
+            log.append(batch("s", 100, 1));
+            assertThat(segmentNames()).containsExactly("s.00000000000000000001.pb", "s.pb");
+            assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).hasSize(31);
         }
     }
 
