@@ -38,8 +38,8 @@ import java.util.stream.Stream;
  * about the best such a pair can do on the machine at the time.
  *
  * <p>Each block size is run with a wait that sleeps on inotify at once
- * ({@code -Dtailbus.filebus.spin-us=0}, the default), with the waits' short spin
- * ({@code -Dtailbus.filebus.spin-us=50}), and once more with the default and phase timing
+ * ({@code -Dtailbus.filebus.spin-us=0}), with the waits' short spin
+ * ({@code -Dtailbus.filebus.spin-us=50}, the default), and once more with the default and phase timing
  * ({@code -Dtailbus.filebus.phases=true}), whose totals give the breakdown of a chunk's time. The
  * processor time of both processes is taken from the shell's {@code time}. Each timed
  * configuration runs several times, in turns, and the fastest run counts: on a shared machine the
@@ -107,7 +107,7 @@ public final class HandoffBenchmark {
                 for (Map.Entry<Setup, Piped> entry : best.entrySet()) {
                     Piped piped = entry.getValue();
                     double cpu = Math.max(0, piped.cpuSeconds - 2 * startCpu);
-                    boolean isDefault = entry.getKey() == NO_SPIN;
+                    boolean isDefault = entry.getKey() == SPIN;
                     table.row(blockSize, entry.getKey().name + (isDefault ? ", the default" : ""), Table.rate(bytes.length / piped.streaming / 1e6),
                             Table.rate(chunks / piped.streaming), String.format("%.3f", piped.streaming),
                             String.format("%.2f", raw / piped.streaming), String.format("%.2f", floor / piped.streaming),
