@@ -30,7 +30,7 @@ import java.util.Objects;
  */
 final class ChunkReader implements Closeable {
     /** The identity of one chunk file, for polling without inotify. */
-    private record Identity(Object device, Object inode, Object ctime, Object mtime, Object size) {
+    record Identity(Object device, Object inode, Object ctime, Object mtime, Object size) {
         static Identity of(Map<String, Object> attributes) {
             return new Identity(attributes.get("dev"), attributes.get("ino"), attributes.get("ctime"),
                     attributes.get("lastModifiedTime"), attributes.get("size"));
@@ -67,7 +67,7 @@ final class ChunkReader implements Closeable {
     }
 
     /** The chunk that a lossy consumer found on the bus at start, read before it opened anything else. */
-    record FirstChunk(ByteBuffer bytes, Object identity) {
+    record FirstChunk(ByteBuffer bytes, Identity identity) {
     }
 
     /**
@@ -115,7 +115,7 @@ final class ChunkReader implements Closeable {
     static ChunkReader open(BusConfig config, FirstChunk first) {
         ChunkReader reader = open(config);
         if (first != null) {
-            reader.delivered = (Identity) first.identity();
+            reader.delivered = first.identity();
         }
         return reader;
     }
