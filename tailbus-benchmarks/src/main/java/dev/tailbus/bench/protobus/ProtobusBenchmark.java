@@ -179,7 +179,7 @@ public final class ProtobusBenchmark {
 
     // --- publishing ----------------------------------------------------------------------
 
-    private static List<EncapsulatedEvent> sample(String topic, int count) {
+    static List<EncapsulatedEvent> sample(String topic, int count) {
         byte[] payload = new byte[PAYLOAD];
         Arrays.fill(payload, (byte) 'x');
         EncapsulatedEvent template = EncapsulatedEvent.newBuilder()
@@ -194,7 +194,7 @@ public final class ProtobusBenchmark {
         return out;
     }
 
-    private static void publishSingly(ManagedChannel channel, List<EncapsulatedEvent> events) {
+    static void publishSingly(ManagedChannel channel, List<EncapsulatedEvent> events) {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         var stream = (io.grpc.stub.ClientCallStreamObserver<EncapsulatedEvent>)
                 ProtobusServiceGrpc.newStub(channel).publish(StatusAnswer.into(answer));
@@ -208,7 +208,7 @@ public final class ProtobusBenchmark {
         answer.join();
     }
 
-    private static void publishBatches(ManagedChannel channel, List<EncapsulatedEvent> events) {
+    static void publishBatches(ManagedChannel channel, List<EncapsulatedEvent> events) {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         var stream = (io.grpc.stub.ClientCallStreamObserver<EventBatch>)
                 ProtobusServiceGrpc.newStub(channel).publishBatch(StatusAnswer.into(answer));
@@ -320,7 +320,7 @@ public final class ProtobusBenchmark {
     }
 
     /** A generated-stub {@code Subscribe} call that calls {@code onCount} with the running count of events. */
-    private static void subscribeStub(ManagedChannel channel, SubscriptionRequest request, LongConsumer onCount,
+    static void subscribeStub(ManagedChannel channel, SubscriptionRequest request, LongConsumer onCount,
                                       List<Runnable> cancels) {
         io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
         cancels.add(() -> context.cancel(null));
@@ -387,7 +387,7 @@ public final class ProtobusBenchmark {
         return new double[] {rate(events, published - start), rate(events, slowest - start)};
     }
 
-    private static double replay(ProtobusServer server, String topic, int events, boolean batched) throws Exception {
+    static double replay(ProtobusServer server, String topic, int events, boolean batched) throws Exception {
         ManagedChannel channel = channel(server.port());
         CountDownLatch done = new CountDownLatch(1);
         long start = System.nanoTime();
@@ -479,13 +479,13 @@ public final class ProtobusBenchmark {
 
     // --- helpers -------------------------------------------------------------------------
 
-    private static SubscriptionRequest request(int history, String topic) {
+    static SubscriptionRequest request(int history, String topic) {
         return SubscriptionRequest.newBuilder().addTopics(topic + "$")
                 .setOptions(SubscriptionOptions.newBuilder().setHistoryDepth(history)).build();
     }
 
     /** A client channel with a network thread of its own, as a client in its own process has. */
-    private static ManagedChannel channel(int port) {
+    static ManagedChannel channel(int port) {
         return ServerTransport.client(NettyChannelBuilder.forAddress("127.0.0.1", port)).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
     }
@@ -500,7 +500,7 @@ public final class ProtobusBenchmark {
         return System.nanoTime() - start;
     }
 
-    private static double rate(long events, long nanos) {
+    static double rate(long events, long nanos) {
         return events * 1e9 / nanos;
     }
 
