@@ -95,7 +95,7 @@ public final class ProtobusBenchmark {
                 // in alternating rounds, each ratio within its round, and the median round is shown.
                 double[][] rounds = new double[ROUNDS][];
                 for (int r = 0; r < ROUNDS; r++) {
-                    String topic = "single" + r;
+                    String topic = topic(r);
                     double alone = rate(events, timed(() -> publishSingly(publisherChannel, sample(topic, events))));
                     double replayed = replay(server, topic, events, false);
                     double[] live1 = live(server, publisherChannel, "live1-" + r, events, 1);
@@ -112,6 +112,8 @@ public final class ProtobusBenchmark {
                         rate(events, timed(() -> publishBatches(publisherChannel, sample("batch", events)))), publish,
                         "Publish alone"));
                 rows.add(row("history replay, Subscribe (history_depth)", replay, replay, "Subscribe replay"));
+                rows.add(row("history replay, Subscribe, client on directExecutor", replay(server, topic(0), events,
+                        false, true), replay, "Subscribe replay"));
                 rows.add(row("history replay, SubscribeBatch (history_depth)", replay(server, "batch", events, true),
                         replay, "Subscribe replay"));
                 rows.add(row("live: 1 subscriber (Subscribe) while publishing (Publish)", median[3], replay,
@@ -121,6 +123,12 @@ public final class ProtobusBenchmark {
                 rows.add(row("live: each of 10 subscribers (Subscribe), the slowest", live10[1], replay,
                         "Subscribe replay"));
                 rows.add(row("live: publishing (Publish) with 10 live subscribers", live10[0], publish, "Publish alone"));
+                double[] live1Direct = live(server, publisherChannel, "live1d", events, 1, true);
+                rows.add(row("live: 1 subscriber (Subscribe, client on directExecutor)", live1Direct[1], replay,
+                        "Subscribe replay"));
+                double[] live10Direct = live(server, publisherChannel, "live10d", events, 10, true);
+                rows.add(row("live: each of 10 subscribers (Subscribe, directExecutor)", live10Direct[1], replay,
+                        "Subscribe replay"));
                 rows.add(row("live: 1 subscriber, SubscribeBatch, publishing PublishBatch",
                         deliver(server, publisherChannel, "d1b", events, 1, true), replay, "Subscribe replay"));
                 rows.add(row("live: each of 10 subscribers, SubscribeBatch, PublishBatch",
@@ -136,6 +144,11 @@ public final class ProtobusBenchmark {
         } finally {
             delete(dir);
         }
+    }
+
+    /** The topic that round {@code r} of the paired measures publishes one event per message. */
+    private static String topic(int r) {
+        return "single" + r;
     }
 
     /** Rounds of the paired measures (publish alone, replay, live with 1 subscriber). */
@@ -351,6 +364,12 @@ public final class ProtobusBenchmark {
      */
     private static double[] live(ProtobusServer server, ManagedChannel publisher, String topic, int events,
                                  int subscribers) throws Exception {
+        return live(server, publisher, topic, events, subscribers, false);
+    }
+
+    /** As above, each subscriber's callbacks on its network thread when {@code direct}. */
+    private static double[] live(ProtobusServer server, ManagedChannel publisher, String topic, int events,
+                                 int subscribers, boolean direct) throws Exception {
         publishSingly(publisher, sample(topic, 1)); // each gets it (history 1 or live): then all are live
         List<ManagedChannel> channels = new ArrayList<>();
         List<Runnable> cancels = new ArrayList<>();
@@ -358,7 +377,7 @@ public final class ProtobusBenchmark {
         CountDownLatch done = new CountDownLatch(subscribers);
         long[] finished = new long[subscribers];
         for (int s = 0; s < subscribers; s++) {
-            ManagedChannel c = channel(server.port());
+            ManagedChannel c = channel(server.port(), direct);
             channels.add(c);
             int index = s;
             subscribeStub(c, request(1, topic), n -> {
@@ -388,7 +407,13 @@ public final class ProtobusBenchmark {
     }
 
     static double replay(ProtobusServer server, String topic, int events, boolean batched) throws Exception {
-        ManagedChannel channel = channel(server.port());
+        return replay(server, topic, events, batched, false);
+    }
+
+    /** As {@link #replay(ProtobusServer, String, int, boolean)}, the client's callbacks on its network thread when {@code direct}. */
+    static double replay(ProtobusServer server, String topic, int events, boolean batched, boolean direct)
+            throws Exception {
+        ManagedChannel channel = channel(server.port(), direct);
         CountDownLatch done = new CountDownLatch(1);
         long start = System.nanoTime();
         List<Runnable> cancels = new ArrayList<>();
@@ -486,8 +511,24 @@ public final class ProtobusBenchmark {
 
     /** A client channel with a network thread of its own, as a client in its own process has. */
     static ManagedChannel channel(int port) {
-        return ServerTransport.client(NettyChannelBuilder.forAddress("127.0.0.1", port)).usePlaintext()
-                .maxInboundMessageSize(64 << 20).build();
+        return channel(port, false);
+    }
+
+    /**
+     * A client channel as a user's would be: with grpc-java's default executor for callbacks, or
+     * with {@code directExecutor()} (callbacks on the network thread, grpc-java's advice for
+     * callbacks that never block). With the default, every message of a {@code Subscribe} costs
+     * the client two hand-offs between threads (the network thread hands the message to the
+     * executor, whose {@code request(1)} hands the next back), which bounds a per-event
+     * subscriber whatever the server does.
+     */
+    static ManagedChannel channel(int port, boolean direct) {
+        NettyChannelBuilder builder = ServerTransport.client(NettyChannelBuilder.forAddress("127.0.0.1", port))
+                .usePlaintext().maxInboundMessageSize(64 << 20);
+        if (direct) {
+            builder.directExecutor();
+        }
+        return builder.build();
     }
 
     interface Action {

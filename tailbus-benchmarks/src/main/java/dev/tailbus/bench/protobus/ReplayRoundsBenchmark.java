@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * a {@code SubscribeBatch} replay of the same events in the same round as its baseline, and the
  * pauses of more than 1 ms the subscriber saw. Odd rounds replay a topic stored first in batches,
  * even ones a topic just published one event per message. A steady server shows rounds alike and
- * no pauses; a stalling one shows some rounds many times slower than others.
+ * no pauses; a stalling one shows some rounds many times slower than others. Each round also
+ * replays through a client whose callbacks run on its network thread ({@code directExecutor()}):
+ * the default executor costs the client two thread hand-offs a message, the direct one none.
  *
  * <p>Usage: {@code bin/tailbus-bench protobus.ReplayRoundsBenchmark [EVENTS [ROUNDS]]} (default
  * 300,000 and 10).
@@ -85,11 +87,12 @@ public final class ReplayRoundsBenchmark {
                 ProtobusBenchmark.replay(server, "r", events, false); // warm-up, not counted
                 ProtobusBenchmark.replay(server, "r", events, true);
                 Table table = new Table("round", "stored by", "Subscribe replay, events/s", "pauses > 1 ms",
-                        "time in them, ms", "longest, ms", "SubscribeBatch replay, events/s", "ratio");
+                        "time in them, ms", "longest, ms", "Subscribe, client on directExecutor, events/s",
+                        "SubscribeBatch replay, events/s", "ratio");
                 double[] single = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
-                    // odd rounds replay a topic just published one event per message (as the main
-                    // benchmark does), even rounds the topic stored first in batches
+                    // even rounds (counted from 1) replay a topic just published one event per message (as the main
+                    // benchmark does), odd rounds the topic stored first in batches
                     String topic = "r";
                     if (r % 2 == 1) {
                         topic = "fresh" + r;
@@ -97,12 +100,14 @@ public final class ReplayRoundsBenchmark {
                     }
                     Gaps gaps = new Gaps();
                     single[r] = replay(server, topic, events, gaps);
+                    double direct = ProtobusBenchmark.replay(server, topic, events, false, true);
                     double batch = ProtobusBenchmark.replay(server, topic, events, true);
                     table.row(r + 1, r % 2 == 1 ? "Publish, just now" : "PublishBatch", Table.rate(single[r]),
                             gaps.count, gaps.total / 1_000_000, String.format("%.1f", gaps.longest / 1e6),
-                            Table.rate(batch), String.format("%.2f", single[r] / batch));
+                            Table.rate(direct), Table.rate(batch), String.format("%.2f", single[r] / batch));
                     System.out.printf("round %d: Subscribe %,.0f/s (%d pauses > 1 ms, %d ms in them), "
-                            + "SubscribeBatch %,.0f/s%n", r + 1, single[r], gaps.count, gaps.total / 1_000_000, batch);
+                            + "on directExecutor %,.0f/s, SubscribeBatch %,.0f/s%n", r + 1, single[r], gaps.count,
+                            gaps.total / 1_000_000, direct, batch);
                 }
                 publisher.shutdownNow();
                 double[] sorted = single.clone();
