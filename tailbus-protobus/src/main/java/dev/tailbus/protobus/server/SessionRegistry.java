@@ -68,13 +68,19 @@ final class SessionRegistry {
             return;
         }
         if (sequencer.complete(ticket, appended)) {
-            // This thread (a worker that appended) serves one waiting subscription itself and
-            // hands the others to the pool: one thread hand-off less on the way to a subscriber.
-            boolean here = true;
+            // This thread (a worker that appended) serves one waiting subscription itself, after
+            // handing the others to the pool so that they start meanwhile: one thread hand-off
+            // less on the way to a subscriber, and no subscriber waits for another's sending.
+            SubscriptionSession here = null;
             for (SubscriptionSession s : subscriptions) {
-                if (s.onAppend(here)) {
-                    here = false;
+                if (here == null) {
+                    here = s.claimWake() ? s : null;
+                } else {
+                    s.onAppend();
                 }
+            }
+            if (here != null) {
+                here.drainHere();
             }
         }
     }
@@ -105,7 +111,7 @@ final class SessionRegistry {
 
     private void wakeAll() {
         for (SubscriptionSession s : subscriptions) {
-            s.onAppend(false);
+            s.onAppend();
         }
     }
 

@@ -81,7 +81,7 @@ final class SubscriptionSession {
         try {
             feed = service.log().openFeed(filter, new FeedStart(historyDepth, afterPosition, sinceNanos, resumeToken));
             if (feed != null) {
-                feed.onData(() -> onAppend(false));
+                feed.onData(this::onAppend);
                 started = true;
                 drainer.wake();
                 return;
@@ -104,23 +104,30 @@ final class SubscriptionSession {
         drainer.wake();
     }
 
+    /** From the registry or the log's feed: more events are announced; a waiting session is woken on the pool. */
+    void onAppend() {
+        if (claimWake()) {
+            drainer.wake();
+        }
+    }
+
     /**
-     * From the registry: more events are announced. A waiting session is woken: on the calling
-     * thread when {@code here} (a worker thread that may send), else on the pool.
+     * From the registry: more events are announced, and the caller will send them itself
+     * ({@link #drainHere}) if this session was waiting.
      *
-     * @return whether it was waiting
+     * @return whether it was waiting (and is now claimed by the caller)
      */
-    boolean onAppend(boolean here) {
+    boolean claimWake() {
         if (!waiting) {
             return false;
         }
         waiting = false;
-        if (here) {
-            drainer.wakeHere();
-        } else {
-            drainer.wake();
-        }
         return true;
+    }
+
+    /** After {@link #claimWake} returned true: sends on the calling worker thread, or on the pool if a run is due. */
+    void drainHere() {
+        drainer.wakeHere();
     }
 
     /** From the registry, in position order: an event that no pattern stores; queued if it matches. */
