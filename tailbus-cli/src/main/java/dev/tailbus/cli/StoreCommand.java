@@ -63,7 +63,8 @@ public final class StoreCommand implements Runnable {
             System.setProperty("java.util.logging.SimpleFormatter.format", "tailbus store: %4$s: %5$s%6$s%n");
         }
         if (!Files.isDirectory(storeRoot)) {
-            throw new TailbusException(TailbusException.Kind.UNAVAILABLE, "store root " + storeRoot + " is not a folder");
+            throw new TailbusException(TailbusException.Kind.UNAVAILABLE, "store root " + storeRoot
+                    + (Files.exists(storeRoot) ? " is not a folder" : " does not exist"));
         }
         return storeRoot;
     }

@@ -219,7 +219,8 @@ public final class LogConfig {
                 throw new LogException(Kind.BAD_INPUT, "missing store root");
             }
             if (!Files.isDirectory(root)) {
-                throw new LogException(Kind.UNAVAILABLE, "store root " + root + " is not a folder", root, null, null);
+                throw new LogException(Kind.UNAVAILABLE, "store root " + root + (Files.exists(root)
+                        ? " is not a folder" : " does not exist (create the folder first)"), root, null, null);
             }
             if (rotateAboveBytes < 0) {
                 throw new LogException(Kind.BAD_INPUT, "rotation size must not be negative: " + rotateAboveBytes);

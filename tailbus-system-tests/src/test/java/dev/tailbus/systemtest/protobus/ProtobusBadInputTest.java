@@ -166,7 +166,7 @@ class ProtobusBadInputTest {
         Launcher.Result missing = Launcher.run(Launcher.command("protobus-server", "--store-root",
                 root.resolve("nope").toString(), "--address", "127.0.0.1:0"), new byte[0], ProtobusServerProcess.timeout());
         assertThat(missing.exitStatus()).isEqualTo(1);
-        assertThat(missing.stderr().lines()).hasSize(1).first().asString().contains("store root").contains("nope");
+        assertThat(missing.stderr().lines()).hasSize(1).first().asString().contains("store root").contains("nope does not exist");
 
         Launcher.Result pattern = Launcher.run(Launcher.command("protobus-server", "--store-root", root.toString(),
                 "--store-pattern", "no-colon-here"), new byte[0], ProtobusServerProcess.timeout());

@@ -121,7 +121,7 @@ class StoreCommandTest {
     void shouldFailWithOneLineOnAMissingRootOrABadRegex() throws Exception {
         Launcher.Result missing = Launcher.run("store", "--store-root", root.resolve("nope").toString(), "dump");
         assertThat(missing.exitStatus()).isEqualTo(1);
-        assertThat(missing.stderr().strip()).contains("is not a folder").doesNotContain("\n");
+        assertThat(missing.stderr().strip()).contains("nope does not exist").doesNotContain("\n");
         Launcher.Result regex = Launcher.run("store", "--store-root", root.toString(), "dump", "--topic", "a(");
         assertThat(regex.exitStatus()).isEqualTo(2);
         assertThat(regex.stderr().strip()).contains("invalid topic regex").doesNotContain("\n");
