@@ -173,6 +173,16 @@ public final class ProtobusServer implements Closeable {
         return registry.subscriptions().stream().mapToLong(SubscriptionSession::position).toArray();
     }
 
+    /**
+     * How many positions each open subscription is behind the log's last position, in no order:
+     * from the first event it has yet to send, so 0 for one that has every event it matches,
+     * whatever follows of other topics (see {@code SubscriptionSession.lag}).
+     */
+    public long[] subscriptionLags() {
+        long last = log.lastPosition();
+        return registry.subscriptions().stream().mapToLong(s -> s.lag(last)).toArray();
+    }
+
     /** Calls refused so far because {@code --max-threads} calls were being served. */
     public long refusedCalls() {
         return limiter.refused();
