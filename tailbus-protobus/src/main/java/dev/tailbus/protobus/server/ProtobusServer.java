@@ -194,6 +194,15 @@ public final class ProtobusServer implements Closeable {
     }
 
     /**
+     * The first step of a shutdown, for a caller with more to stop before {@link #close()} (which
+     * takes it too): from now on the health service answers NOT_SERVING, and its watchers are told
+     * so and their streams ended, while every other call is still served. Idempotent.
+     */
+    public void stopServing() {
+        discovery.stopping();
+    }
+
+    /**
      * Stops gracefully: no new calls; publishers append what they received and are told
      * UNAVAILABLE; subscriptions end with OK; the log is flushed and closed.
      */
