@@ -5,11 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import dev.tailbus.core.log.AppendedEvent;
+import dev.tailbus.core.log.BusLog;
+import dev.tailbus.core.log.EventLog;
+import dev.tailbus.core.log.EventToAppend;
 import dev.tailbus.core.log.LogConfig;
+import dev.tailbus.core.log.LogReader;
+import dev.tailbus.core.log.TopicStats;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
 import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.protobus.proto.SubscriptionOptions;
 import dev.tailbus.protobus.proto.SubscriptionRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -24,7 +31,11 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The subscriptions' lag ({@link ProtobusServer#subscriptionLags()}, the metrics' gauge) of a
  * subscriber whose client reads nothing, so that its cursor stands still once its transport is
- * full: counted from the first event it has yet to send, not from where its cursor stands.
+ * full: counted from the first event it has yet to send, not from where its cursor stands; and
+ * of one still starting, from its snapshot.
  */
 class SubscriptionLagTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -112,9 +124,115 @@ class SubscriptionLagTest {
         assertThat(server.subscriptionPositions()).containsExactly(152);
     }
 
+    @Test
+    void shouldCountASubscriptionStillStartingFromItsSnapshot() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            publish(event("t", 10));
+        }
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        server.close();
+        // a log whose topic listing, which a history starts with, waits until the test lets it go
+        CountDownLatch listing = new CountDownLatch(1);
+        AtomicBoolean hold = new AtomicBoolean();
+        BusLog slow = new DelegatingLog(EventLog.open(LogConfig.of(root))) {
+            @Override
+            public List<TopicStats> topics() {
+                if (hold.get()) {
+                    try {
+                        listing.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.topics();
+            }
+        };
+        server = ProtobusServer.start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
+                ProtobusServerConfig.of(ListenAddress.parse("127.0.0.1:0"), LogConfig.of(root)), slow);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        hold.set(true);
+        try {
+            List<EncapsulatedEvent> received = new CopyOnWriteArrayList<>();
+            ProtobusServiceGrpc.newStub(channel).subscribe(SubscriptionRequest.newBuilder().addTopics("t")
+                    .setOptions(SubscriptionOptions.newBuilder().setHistoryDepth(1)).build(), new StreamObserver<>() {
+                        @Override
+                        public void onNext(EncapsulatedEvent value) {
+                            received.add(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            await().atMost(WAIT).until(() -> server.openSubscriptions() == 1);
+            assertThat(server.log().lastPosition()).isEqualTo(5);
+            assertThat(server.subscriptionLags()).as("registered, its start not yet open").containsExactly(0);
+        } finally {
+            listing.countDown();
+        }
+    }
+
     private static EncapsulatedEvent event(String topic, int size) {
         return EncapsulatedEvent.newBuilder().setTopic(topic)
                 .setPayload(Any.newBuilder().setValue(ByteString.copyFrom(new byte[size]))).build();
+    }
+
+    /** Every call passed to the log under it, for a test to change one. */
+    private static class DelegatingLog implements BusLog {
+        private final BusLog log;
+
+        DelegatingLog(BusLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public List<AppendedEvent> append(List<EventToAppend> batch) {
+            return log.append(batch);
+        }
+
+        @Override
+        public long lastPosition() {
+            return log.lastPosition();
+        }
+
+        @Override
+        public LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
+            return log.lastPerTopic(topics, n, upTo);
+        }
+
+        @Override
+        public LogReader readAfter(Predicate<String> topics, long after) {
+            return log.readAfter(topics, after);
+        }
+
+        @Override
+        public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
+            return log.readFromTime(topics, timeNanos);
+        }
+
+        @Override
+        public AutoCloseable onAppend(LongConsumer listener) {
+            return log.onAppend(listener);
+        }
+
+        @Override
+        public List<TopicStats> topics() {
+            return log.topics();
+        }
+
+        @Override
+        public String describe() {
+            return log.describe();
+        }
+
+        @Override
+        public void close() {
+            log.close();
+        }
     }
 
     private void publish(EncapsulatedEvent event) throws Exception {
