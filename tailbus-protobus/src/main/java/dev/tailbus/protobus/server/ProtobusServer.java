@@ -167,7 +167,8 @@ public final class ProtobusServer implements Closeable {
 
     /**
      * How far each open subscription has looked through the log (a position: events up to it
-     * were sent or skipped), in no order; {@code log().lastPosition()} minus it is its lag.
+     * were sent or skipped), in no order. Not its lag: a cursor stands still while its transport
+     * is full, whatever follows; {@link #subscriptionLags()} tells how far each is behind.
      */
     public long[] subscriptionPositions() {
         return registry.subscriptions().stream().mapToLong(SubscriptionSession::position).toArray();

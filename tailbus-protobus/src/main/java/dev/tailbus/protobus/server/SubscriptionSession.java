@@ -187,8 +187,8 @@ final class SubscriptionSession {
 
     /**
      * The position up to which the log has been looked through (sent, or skipped as not
-     * matching), for the lag a metrics exporter shows; read from any thread, so possibly a
-     * little stale. During the history it is the snapshot position.
+     * matching), for tests and {@link #lag}; read from any thread, so possibly a little stale.
+     * During the history it is the snapshot position; 0 before the cursor is opened.
      */
     long position() {
         SubscriptionCursor c = cursor;
