@@ -237,6 +237,7 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             SystemdNotify.ready();
             stop.await();
             SystemdNotify.stopping();
+            server.stopServing(); // probes see NOT_SERVING from here, while the HTTP face closes
             log.info("shutting down");
             if (face != null) {
                 face.close();

@@ -16,6 +16,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.LongStream;
 
 /**
  * protobus-server's metrics ({@code --metrics-address}): events and bytes published and
@@ -131,10 +132,11 @@ public final class ProtobusMetrics {
         gauge("protobus_publishers_open", "Publishing streams open", server::openPublishers);
         gauge("protobus_subscriptions_open", "Subscriptions open", server::openSubscriptions);
         gauge("protobus_log_last_position", "The position of the newest event in the log", () -> server.log().lastPosition());
-        gauge("protobus_subscription_lag_max", "The most positions one subscription is behind the log's last position",
-                () -> lag(server, true));
+        ScrapeCache<long[]> lags = new ScrapeCache<>(server::subscriptionLags);
+        gauge("protobus_subscription_lag_max", "The most positions one subscription is behind the log's last position, "
+                + "from the first event it has yet to send", () -> LongStream.of(lags.get()).max().orElse(0));
         gauge("protobus_subscription_lag_sum", "The positions all subscriptions are behind the log's last position, "
-                + "summed (divide by protobus_subscriptions_open for the mean)", () -> lag(server, false));
+                + "summed (divide by protobus_subscriptions_open for the mean)", () -> LongStream.of(lags.get()).sum());
         CounterWithCallback.builder().name("protobus_calls_refused")
                 .help("Calls refused with RESOURCE_EXHAUSTED because --max-threads calls were being served")
                 .callback(c -> c.call(server.refusedCalls())).register(registry);
@@ -145,16 +147,6 @@ public final class ProtobusMetrics {
         GaugeWithCallback.builder().name("protobus_store_segments")
                 .help("Segment files (live and rotated) in the store, by store pattern").labelNames("prefix")
                 .callback(c -> sizes.get().forEach((label, size) -> c.call(size.segments(), label))).register(registry);
-    }
-
-    private static double lag(ProtobusServer server, boolean max) {
-        long last = server.log().lastPosition();
-        long result = 0;
-        for (long position : server.subscriptionPositions()) {
-            long behind = Math.max(0, last - position);
-            result = max ? Math.max(result, behind) : result + behind;
-        }
-        return result;
     }
 
     private void gauge(String name, String help, java.util.function.DoubleSupplier value) {

@@ -43,7 +43,9 @@ class SystemdNotifyTest {
         return heard;
     }
 
-    private void shouldTellReadyThenStopping(String socket, ProcessBuilder server, String listening) throws Exception {
+    /** Returns the server's stderr, still being read. */
+    private StringBuffer shouldTellReadyThenStopping(String socket, ProcessBuilder server, String listening)
+            throws Exception {
         StringBuffer heard = systemd(socket);
         server.environment().put("NOTIFY_SOCKET", socket);
         Process process = processes.start(server);
@@ -58,6 +60,7 @@ class SystemdNotifyTest {
         await().atMost(WAIT).until(() -> heard.toString().contains("STOPPING=1\n"));
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(heard.toString()).isEqualTo("bound\nREADY=1\nSTOPPING=1\n");
+        return stderr;
     }
 
     @Test
@@ -69,8 +72,10 @@ class SystemdNotifyTest {
 
     @Test
     void shouldTellAnAbstractSocketThatProtobusServerIsReadyAndThenStopping() throws Exception {
-        shouldTellReadyThenStopping("@tailbus-notify-test-" + ProcessHandle.current().pid(),
+        StringBuffer stderr = shouldTellReadyThenStopping("@tailbus-notify-test-" + ProcessHandle.current().pid(),
                 Launcher.command("protobus-server", "--address", "127.0.0.1:0", "--store-root", dir.toString()),
                 "listening on 127.0.0.1:");
+        await().atMost(WAIT).until(() -> stderr.toString().contains("stopped; store closed"));
+        assertThat(stderr.toString()).as("a quiet shutdown").doesNotContain("warning").doesNotContain("Exception");
     }
 }

@@ -3,11 +3,11 @@ package dev.tailbus.protobus.server;
 import dev.tailbus.core.TailbusException;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.TopicPatterns;
+import dev.tailbus.protobus.tls.PemFiles;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -63,13 +63,11 @@ public final class AccessTokens {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ProtobusException(Kind.UNAVAILABLE, "cannot read access token file " + file + ": no such file");
         } catch (CharacterCodingException e) {
             throw new ProtobusException(Kind.BAD_INPUT, "access token file " + file + " is not UTF-8 text");
         } catch (IOException e) {
             throw new ProtobusException(Kind.UNAVAILABLE, "cannot read access token file " + file + ": "
-                    + (Files.isDirectory(file) ? "it is a folder" : e.getMessage()));
+                    + PemFiles.whyUnreadable(file, e));
         }
         List<byte[]> digests = new ArrayList<>();
         List<AccessRights> rights = new ArrayList<>();

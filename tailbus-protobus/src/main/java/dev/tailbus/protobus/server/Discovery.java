@@ -17,6 +17,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The standard services that let tools find and probe the server with no {@code .proto} at hand:
@@ -30,6 +31,7 @@ final class Discovery {
     private final HealthStatusManager health = new HealthStatusManager();
     /** The health {@code Watch} streams open, which a graceful shutdown would otherwise wait for. */
     private final Set<ServerCall<?, ?>> watching = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean stopping = new AtomicBoolean();
 
     /**
      * Adds health and reflection to {@code builder}; the server is NOT_SERVING until
@@ -82,9 +84,12 @@ final class Discovery {
     /**
      * Shutdown begins: NOT_SERVING for good, told to every watcher, whose stream then ends with
      * UNAVAILABLE (a watch never ends by itself, and the graceful shutdown waits for every call).
+     * Called again, it ends the watches that began since.
      */
     void stopping() {
-        health.enterTerminalState();
+        if (stopping.compareAndSet(false, true)) {
+            health.enterTerminalState(); // once: gRPC logs a warning with a stack trace for each call after the first
+        }
         for (ServerCall<?, ?> call : watching) {
             watching.remove(call);
             try {

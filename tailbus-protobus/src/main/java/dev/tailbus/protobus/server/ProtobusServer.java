@@ -167,10 +167,21 @@ public final class ProtobusServer implements Closeable {
 
     /**
      * How far each open subscription has looked through the log (a position: events up to it
-     * were sent or skipped), in no order; {@code log().lastPosition()} minus it is its lag.
+     * were sent or skipped), in no order. Not its lag: a cursor stands still while its transport
+     * is full, whatever follows; {@link #subscriptionLags()} tells how far each is behind.
      */
     public long[] subscriptionPositions() {
         return registry.subscriptions().stream().mapToLong(SubscriptionSession::position).toArray();
+    }
+
+    /**
+     * How many positions each open subscription is behind the log's last position, in no order:
+     * from the first event it has yet to send, so 0 for one that has every event it matches,
+     * whatever follows of other topics (see {@code SubscriptionSession.lag}).
+     */
+    public long[] subscriptionLags() {
+        long last = log.lastPosition();
+        return registry.subscriptions().stream().mapToLong(s -> s.lag(last)).toArray();
     }
 
     /** Calls refused so far because {@code --max-threads} calls were being served. */
@@ -181,6 +192,15 @@ public final class ProtobusServer implements Closeable {
     /** Blocks until the server has stopped (after {@link #close()} from another thread). */
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
+    }
+
+    /**
+     * The first step of a shutdown, for a caller with more to stop before {@link #close()} (which
+     * takes it too): from now on the health service answers NOT_SERVING, and its watchers are told
+     * so and their streams ended, while every other call is still served. Idempotent.
+     */
+    public void stopServing() {
+        discovery.stopping();
     }
 
     /**

@@ -40,6 +40,8 @@ final class SubscriptionCursor implements AutoCloseable {
     private final UnstoredQueue unstored;
     private final Predicate<String> filter;
     private LogReader history;
+    /** Whether the history is still being sent, for {@link #inHistoryFromAnyThread()}. */
+    private volatile boolean inHistory;
     /** The position of the last event passed (sent, or skipped as not matching). */
     private long position;
     /** A log reader standing after {@link #position} or after {@link #carried}, or null. */
@@ -57,6 +59,7 @@ final class SubscriptionCursor implements AutoCloseable {
         this.unstored = unstored;
         this.filter = filter;
         this.history = start.history();
+        this.inHistory = history != null;
         this.position = start.after();
         this.reader = start.reader();
         this.carried = start.first();
@@ -70,6 +73,11 @@ final class SubscriptionCursor implements AutoCloseable {
     /** As {@link #position()}, read whole from another thread (a recent value). */
     long positionFromAnyThread() {
         return (long) POSITION.getOpaque(this);
+    }
+
+    /** Whether the history is still being sent, read from another thread (a recent value). */
+    boolean inHistoryFromAnyThread() {
+        return inHistory;
     }
 
     /**
@@ -86,6 +94,7 @@ final class SubscriptionCursor implements AutoCloseable {
             }
             history.close();
             history = null;
+            inHistory = false;
         }
         // The bound first: every event at or below it is in the log or in the queue by now.
         long bound = announced.getAsLong();

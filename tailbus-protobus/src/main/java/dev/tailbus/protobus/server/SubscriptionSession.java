@@ -47,6 +47,8 @@ final class SubscriptionSession {
     private volatile Status ending;
     private boolean finished;
     private volatile SubscriptionCursor cursor;
+    /** The announced position when the subscription registered (0 until then). */
+    private volatile long snapshot;
     /** On a log without one order of positions: the log's own feed, which replaces the cursor. */
     private LogFeed feed;
 
@@ -78,6 +80,7 @@ final class SubscriptionSession {
         });
         // Registered with the snapshot: unstored events after it are queued from now on.
         long snapshot = service.registry().add(this);
+        this.snapshot = snapshot;
         try {
             feed = service.log().openFeed(filter, new FeedStart(historyDepth, afterPosition, sinceNanos, resumeToken));
             if (feed != null) {
@@ -191,12 +194,49 @@ final class SubscriptionSession {
 
     /**
      * The position up to which the log has been looked through (sent, or skipped as not
-     * matching), for the lag a metrics exporter shows; read from any thread, so possibly a
-     * little stale. During the history it is the snapshot position.
+     * matching), for tests and {@link #lag}; read from any thread, so possibly a little stale.
+     * During the history it is the snapshot position; 0 before the cursor is opened.
      */
     long position() {
         SubscriptionCursor c = cursor;
         return c == null ? 0 : c.positionFromAnyThread();
+    }
+
+    /**
+     * How many positions this subscription is behind {@code last} (the log's last position), for
+     * the lag a metrics exporter shows; read from any thread, so from a recent state. Counted
+     * from the first event after {@link #position()} that it would receive, so that one that has
+     * every event it matches is not behind, however many events of other topics follow (a
+     * subscriber of a rare topic whose client reads slowly, so that its cursor stands still). The
+     * ring of recent events tells which topics follow; where it does not hold them (a
+     * subscription reading the log, a position from before the server started) every position
+     * after {@link #position()} counts, as during the history, which counts from the snapshot.
+     * Always 0 on a cluster's log.
+     */
+    long lag(long last) {
+        if (service.log().appendsRemotely()) {
+            return 0; // a cluster's log, read through its own feeds: its positions have no one order
+        }
+        SubscriptionCursor c = cursor;
+        long looked = c == null ? snapshot : c.positionFromAnyThread(); // no cursor yet: starting
+        if (looked >= last) {
+            return 0;
+        }
+        if (c == null || c.inHistoryFromAnyThread()) {
+            return last - looked;
+        }
+        RecentEvents ring = service.registry().recent();
+        long announced = Math.min(last, service.registry().announcedPosition());
+        for (long p = looked + 1; p <= announced; p++) {
+            RecentEvents.Entry e = ring.at(p);
+            if (e == null) {
+                return last - looked; // not in the ring (any more): cannot tell what follows
+            }
+            if (filter.test(e.topic())) {
+                return last - (p - 1);
+            }
+        }
+        return last - Math.max(looked, announced); // only what is not announced yet
     }
 
     /** The next message to send: one event, or a batch of them; null when nothing is due. */

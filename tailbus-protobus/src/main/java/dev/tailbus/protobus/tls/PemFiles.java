@@ -5,6 +5,8 @@ import dev.tailbus.core.TailbusException.Kind;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -205,6 +207,27 @@ public final class PemFiles {
         }
     }
 
+    /**
+     * Why {@code file} could not be read, in a few words for the one line a user sees: "no such
+     * file", "permission denied", "it is a folder", else the system's reason (never the bare path
+     * that some exceptions carry as their message).
+     */
+    public static String whyUnreadable(Path file, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (Files.isDirectory(file)) {
+            return "it is a folder";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT);
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     private static List<Block> blocks(Path file, String what) {
         String text;
         try {
@@ -212,11 +235,8 @@ public final class PemFiles {
                 throw new TailbusException(Kind.BAD_INPUT, what + " file " + file + " is larger than 1 MiB: not a PEM file");
             }
             text = Files.readString(file, StandardCharsets.ISO_8859_1);
-        } catch (NoSuchFileException e) {
-            throw new TailbusException(Kind.UNAVAILABLE, "cannot read " + what + " file " + file + ": no such file");
         } catch (IOException e) {
-            throw new TailbusException(Kind.UNAVAILABLE, "cannot read " + what + " file " + file + ": "
-                    + (Files.isDirectory(file) ? "it is a folder" : e.getMessage()));
+            throw new TailbusException(Kind.UNAVAILABLE, "cannot read " + what + " file " + file + ": " + whyUnreadable(file, e));
         }
         List<Block> out = new ArrayList<>();
         Matcher m = BLOCK.matcher(text);

@@ -95,6 +95,21 @@ class DiscoveryTest {
     }
 
     @Test
+    void shouldAnswerNotServingOnceShutdownBeginsWhileOtherCallsAreStillServed() {
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+
+        server.stopServing();
+        server.stopServing();
+
+        for (String service : List.of("", "protobus.ProtobusService", "tailbus.admin.Admin")) {
+            assertThat(health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())
+                    .as(service).isEqualTo(ServingStatus.NOT_SERVING);
+        }
+        assertThat(dev.tailbus.protobus.admin.proto.AdminGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .listTopics(dev.tailbus.protobus.admin.proto.ListTopicsRequest.getDefaultInstance()).getTopicsList()).isEmpty();
+    }
+
+    @Test
     void shouldListEveryServiceAndDescribeTheBusThroughReflection() throws Exception {
         List<ServerReflectionResponse> answers = reflect(
                 ServerReflectionRequest.newBuilder().setListServices("").build(),

@@ -12,7 +12,9 @@ import dev.tailbus.protobus.client.BusCredentials;
 import dev.tailbus.protobus.client.BusEvent;
 import dev.tailbus.protobus.client.BusException;
 import dev.tailbus.protobus.client.BusPublisher;
+import dev.tailbus.protobus.client.BusSubscriber;
 import dev.tailbus.systemtest.Launcher;
+import dev.tailbus.systemtest.MetricsScrape;
 import dev.tailbus.systemtest.ProtobusServerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,6 +133,32 @@ class ProtobusAccessTokenTest {
             Files.writeString(tokens, TOKENS);
             hangUp();
             await().atMost(Duration.ofSeconds(30)).until(() -> server.stderr().split("reloaded 3 access tokens", -1).length == 3);
+        }
+    }
+
+    @Test
+    void shouldRefuseCallsWithoutATokenOrRightBeforeTheyTakeAMaxThreadsSlot() throws Exception {
+        try (ProtobusServerProcess limited = ProtobusServerProcess.start(Files.createDirectory(root.resolve("limited")),
+                "--auth-tokens", tokens.toString(), "--max-threads", "1", "--metrics-address", "127.0.0.1:0")) {
+            String at = "127.0.0.1:" + limited.port();
+            String metrics = ProtobusMetricsTest.metricsUrl(limited);
+            try (BusSubscriber holder = BusSubscriber.builder(at).credentials(token(READER)).build()) {
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        MetricsScrape.of(metrics).value("protobus_subscriptions_open") == 1);
+
+                Launcher.Result anonymous = as(null, "x\n", "publish", "-t", "allowed/a", "-a", at);
+                assertThat(stderrLines(anonymous)).singleElement().asString().contains("not authenticated by " + at);
+                Launcher.Result reader = as(READER, "x\n", "publish", "-t", "allowed/a", "-a", at);
+                assertThat(stderrLines(reader)).singleElement().asString()
+                        .contains("permission denied: this access token may not publish");
+                assertThat(MetricsScrape.of(metrics).value("protobus_calls_refused_total")).isZero();
+
+                Launcher.Result allowed = as(PUBLISHER, "x\n", "publish", "-t", "allowed/a", "-a", at);
+                assertThat(allowed.exitStatus()).isEqualTo(1);
+                assertThat(stderrLines(allowed)).singleElement().asString().contains("RESOURCE_EXHAUSTED")
+                        .contains("(--max-threads)");
+                assertThat(MetricsScrape.of(metrics).value("protobus_calls_refused_total")).isEqualTo(1);
+            }
         }
     }
 

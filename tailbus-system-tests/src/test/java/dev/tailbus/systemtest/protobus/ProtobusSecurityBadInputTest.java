@@ -8,9 +8,12 @@ import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +74,42 @@ class ProtobusSecurityBadInputTest {
                 + "other-token-00000001 publish=.* read=.*\n");
         assertServerRefuses(2, "access token file " + tokens + " line 3: unknown right 'read=.*' "
                 + "(expected publish=REGEX, subscribe=REGEX or admin)", "--auth-tokens", tokens.toString());
+    }
+
+    @Test
+    void shouldSayPermissionDeniedForACertificateKeyCaOrTokenFileThatMayNotBeRead() throws Exception {
+        Path locked = Files.writeString(root.resolve("locked.pem"), "-----BEGIN CERTIFICATE-----\n");
+        Files.setPosixFilePermissions(locked, Set.of());
+        String cert = certs.serverCert().toString();
+        String key = certs.serverKey().toString();
+        String server = "tailbus protobus-server: cannot read ";
+        assertRefused(unprivileged("protobus-server", "--address", "127.0.0.1:0", "--store-root", store.toString(),
+                "--tls-cert", locked.toString(), "--tls-key", key), 1, server + "certificate file " + locked + ": permission denied");
+        assertRefused(unprivileged("protobus-server", "--address", "127.0.0.1:0", "--store-root", store.toString(),
+                "--tls-cert", cert, "--tls-key", locked.toString()), 1, server + "key file " + locked + ": permission denied");
+        assertRefused(unprivileged("protobus-server", "--address", "127.0.0.1:0", "--store-root", store.toString(),
+                        "--tls-cert", cert, "--tls-key", key, "--tls-client-ca", locked.toString()),
+                1, server + "CA certificate file " + locked + ": permission denied");
+        assertRefused(unprivileged("protobus-server", "--address", "127.0.0.1:0", "--store-root", store.toString(),
+                "--auth-tokens", locked.toString()), 1, server + "access token file " + locked + ": permission denied");
+        assertRefused(unprivileged("topics", "-a", "127.0.0.1:1", "--tls-ca", locked.toString()),
+                1, "tailbus topics: cannot read CA certificate file " + locked + ": permission denied");
+    }
+
+    /**
+     * Runs {@code bin/tailbus ARGS...} as a process that file modes bind: as root, through setpriv
+     * without the capabilities that override them (skipped where there is no setpriv).
+     */
+    private static Launcher.Result unprivileged(String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            Launcher.Result check = Launcher.run(new ProcessBuilder("setpriv", "--version"), new byte[0], Duration.ofSeconds(10));
+            Assumptions.assumeTrue(check.exitStatus() == 0, "skipped: running as root without setpriv (util-linux), "
+                    + "so no file is unreadable");
+            command.addAll(List.of("setpriv", "--bounding-set", "-dac_override,-dac_read_search"));
+        }
+        command.addAll(Launcher.command("tailbus", args).command());
+        return Launcher.run(new ProcessBuilder(command), new byte[0], Duration.ofSeconds(60));
     }
 
     @Test

@@ -1,0 +1,259 @@
+package dev.tailbus.protobus.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import dev.tailbus.core.log.AppendedEvent;
+import dev.tailbus.core.log.BusLog;
+import dev.tailbus.core.log.EventLog;
+import dev.tailbus.core.log.EventToAppend;
+import dev.tailbus.core.log.LogConfig;
+import dev.tailbus.core.log.LogReader;
+import dev.tailbus.core.log.TopicStats;
+import dev.tailbus.protobus.proto.EncapsulatedEvent;
+import dev.tailbus.protobus.proto.EventBatch;
+import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
+import dev.tailbus.protobus.proto.Status;
+import dev.tailbus.protobus.proto.SubscriptionOptions;
+import dev.tailbus.protobus.proto.SubscriptionRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The subscriptions' lag ({@link ProtobusServer#subscriptionLags()}, the metrics' gauge) of a
+ * subscriber whose client reads nothing, so that its cursor stands still once its transport is
+ * full: counted from the first event it has yet to send, not from where its cursor stands; and
+ * of one still starting, from its snapshot.
+ */
+class SubscriptionLagTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Larger than the client's window and the server's ready threshold together: the transport fills. */
+    private static final int LARGE = 3 << 20;
+
+    @TempDir
+    Path root;
+    ProtobusServer server;
+    ManagedChannel channel;
+
+    @BeforeEach
+    void start() {
+        server = ProtobusServer.start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
+                new ProtobusServerConfig(ListenAddress.parse("127.0.0.1:0"), LogConfig.of(root), 10, 8 << 20,
+                        InstantSource.system()));
+        // a fixed window of 64 KiB (no automatic tuning), so that the large event fills the transport
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+                .flowControlWindow(64 << 10).maxInboundMessageSize(16 << 20).build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        server.close();
+    }
+
+    @Test
+    void shouldNotCountEventsOfOtherTopicsAfterTheLastEventASubscriberOfARareTopicIsSent() throws Exception {
+        List<EncapsulatedEvent> received = new CopyOnWriteArrayList<>();
+        ClientCallStreamObserver<?>[] call = new ClientCallStreamObserver<?>[1];
+        ProtobusServiceGrpc.newStub(channel).subscribe(SubscriptionRequest.newBuilder().addTopics("rare").build(),
+                new ClientResponseObserver<SubscriptionRequest, EncapsulatedEvent>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<SubscriptionRequest> stream) {
+                        stream.disableAutoRequestWithInitial(0);
+                        call[0] = stream;
+                    }
+
+                    @Override
+                    public void onNext(EncapsulatedEvent value) {
+                        received.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        await().atMost(WAIT).until(() -> server.openSubscriptions() == 1);
+
+        publish(event("rare", LARGE));
+        await().atMost(WAIT).until(() -> server.subscriptionPositions()[0] == 1);
+        for (int i = 0; i < 100; i++) {
+            publish(event("other", 10));
+        }
+        assertThat(server.log().lastPosition()).isEqualTo(101);
+        // the cursor stands at the rare event: the transport is full, so it does not look further
+        assertThat(server.subscriptionPositions()).containsExactly(1);
+        assertThat(server.subscriptionLags()).as("nothing more to send").containsExactly(0);
+
+        publish(event("rare", 10));
+        for (int i = 0; i < 50; i++) {
+            publish(event("other", 10));
+        }
+        assertThat(server.subscriptionPositions()).containsExactly(1);
+        // behind from the rare event at 102 on: 102 to 152
+        assertThat(server.subscriptionLags()).containsExactly(51);
+
+        call[0].request(Integer.MAX_VALUE);
+        await().atMost(WAIT).until(() -> received.size() == 2);
+        await().atMost(WAIT).until(() -> server.subscriptionLags()[0] == 0);
+        assertThat(server.subscriptionPositions()).containsExactly(152);
+    }
+
+    @Test
+    void shouldCountASubscriptionStillStartingFromItsSnapshot() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            publish(event("t", 10));
+        }
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        server.close();
+        // a log whose topic listing, which a history starts with, waits until the test lets it go
+        CountDownLatch listing = new CountDownLatch(1);
+        AtomicBoolean hold = new AtomicBoolean();
+        BusLog slow = new DelegatingLog(EventLog.open(LogConfig.of(root))) {
+            @Override
+            public List<TopicStats> topics() {
+                if (hold.get()) {
+                    try {
+                        listing.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.topics();
+            }
+        };
+        server = ProtobusServer.start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
+                ProtobusServerConfig.of(ListenAddress.parse("127.0.0.1:0"), LogConfig.of(root)), slow);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        hold.set(true);
+        try {
+            List<EncapsulatedEvent> received = new CopyOnWriteArrayList<>();
+            ProtobusServiceGrpc.newStub(channel).subscribe(SubscriptionRequest.newBuilder().addTopics("t")
+                    .setOptions(SubscriptionOptions.newBuilder().setHistoryDepth(1)).build(), new StreamObserver<>() {
+                        @Override
+                        public void onNext(EncapsulatedEvent value) {
+                            received.add(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            await().atMost(WAIT).until(() -> server.openSubscriptions() == 1);
+            assertThat(server.log().lastPosition()).isEqualTo(5);
+            assertThat(server.subscriptionLags()).as("registered, its start not yet open").containsExactly(0);
+        } finally {
+            listing.countDown();
+        }
+    }
+
+    private static EncapsulatedEvent event(String topic, int size) {
+        return EncapsulatedEvent.newBuilder().setTopic(topic)
+                .setPayload(Any.newBuilder().setValue(ByteString.copyFrom(new byte[size]))).build();
+    }
+
+    /** Every call passed to the log under it, for a test to change one. */
+    private static class DelegatingLog implements BusLog {
+        private final BusLog log;
+
+        DelegatingLog(BusLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public List<AppendedEvent> append(List<EventToAppend> batch) {
+            return log.append(batch);
+        }
+
+        @Override
+        public long lastPosition() {
+            return log.lastPosition();
+        }
+
+        @Override
+        public LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
+            return log.lastPerTopic(topics, n, upTo);
+        }
+
+        @Override
+        public LogReader readAfter(Predicate<String> topics, long after) {
+            return log.readAfter(topics, after);
+        }
+
+        @Override
+        public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
+            return log.readFromTime(topics, timeNanos);
+        }
+
+        @Override
+        public AutoCloseable onAppend(LongConsumer listener) {
+            return log.onAppend(listener);
+        }
+
+        @Override
+        public List<TopicStats> topics() {
+            return log.topics();
+        }
+
+        @Override
+        public String describe() {
+            return log.describe();
+        }
+
+        @Override
+        public void close() {
+            log.close();
+        }
+    }
+
+    private void publish(EncapsulatedEvent event) throws Exception {
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(new StreamObserver<>() {
+            @Override
+            public void onNext(Status value) {
+                answer.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        stream.onNext(EventBatch.newBuilder().addEvents(event).build());
+        stream.onCompleted();
+        assertThat(answer.get(30, TimeUnit.SECONDS).getCode()).isZero();
+    }
+}
