@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * JSON error (400 bad input, 404 unknown path, 405 wrong method with {@code Allow}, 413 too
  * large, 5xx when the server cannot be reached). A failing request never stops the face. At most
  * {@value #CONCURRENT_PUBLISHES} publishing requests hold their bodies at once (the rest wait up
- * to 30 s, then get 503), so memory stays bounded however many clients post.
+ * to 30 s, then get 503), so memory stays bounded however many clients post; a body must arrive
+ * within {@link HttpFaceConfig#requestTimeout()} (else 408), so that stalled clients cannot keep
+ * the slots.
  *
  * <pre>
  *   GET  /api/topics[?pattern=RE...]          the stored topics, as tailbus topics --format json
@@ -184,11 +186,13 @@ final class FaceRouter implements HttpHandler {
         List<EncapsulatedEvent> events;
         if (json) {
             PublishedEvents.checkTopic(topic);
-            byte[] body = HttpAnswers.body(exchange, config.maxBodyBytes(), "the request body");
+            byte[] body = HttpAnswers.body(exchange, config.maxBodyBytes(), "the request body",
+                    config.requestTimeout());
             events = PublishedEvents.json(topic, body, query.tags(), config.maxEventBytes());
         } else {
             PublishedEvents.checkTopic(topic);
-            byte[] body = HttpAnswers.body(exchange, config.maxEventBytes(), "the event's payload");
+            byte[] body = HttpAnswers.body(exchange, config.maxEventBytes(), "the event's payload",
+                    config.requestTimeout());
             events = PublishedEvents.raw(topic, body, query.tags(), config.maxEventBytes());
         }
         long[] positions = bus.publish(authorization(exchange), events);

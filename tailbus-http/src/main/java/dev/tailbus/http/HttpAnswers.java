@@ -5,14 +5,29 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.tailbus.protobus.client.BusJson;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Writes the face's answers: JSON bodies, JSON errors ({@code {"error": "...", "status": N}}),
- * and reads request bodies within a limit.
+ * and reads request bodies within a size limit and a deadline.
+ *
+ * <p>Design note: the JDK's server reads a body with a blocking read that has no timeout, so a
+ * body is read on a thread of its own while the request's thread waits for it with the deadline.
+ * A body late at the deadline is answered 408 and only then is its read stopped: interrupting the
+ * reader closes the connection (a body that will not arrive cannot be drained to reuse it), and
+ * closing it before the answer is out would lose the answer.
  */
 final class HttpAnswers {
+    /** The exchange attribute holding the reader of a body abandoned at its deadline. */
+    private static final String ABANDONED_READER = "dev.tailbus.http.abandoned-reader";
+
     private HttpAnswers() {
     }
 
@@ -43,18 +58,38 @@ final class HttpAnswers {
             exchange.sendResponseHeaders(status, -1);
             return;
         }
+        Thread abandoned = (Thread) exchange.getAttribute(ABANDONED_READER);
+        if (abandoned != null) {
+            exchange.getResponseHeaders().set("Connection", "close");
+        }
         exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
+            if (abandoned != null) {
+                out.flush();
+                stop(abandoned);
+            }
+        }
+    }
+
+    /** Stops the read of an abandoned body, which closes its connection. */
+    private static void stop(Thread reader) throws InterruptedIOException {
+        reader.interrupt();
+        try {
+            reader.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while ending a late request body's read");
         }
     }
 
     /**
-     * The request body, at most {@code limit} bytes.
+     * The request body, at most {@code limit} bytes, arrived whole within {@code timeout}.
      *
-     * @throws HttpProblem 413 when the body is longer
+     * @throws HttpProblem 413 when the body is longer, 408 when it is late (the answer to it then
+     *                     closes the connection)
      */
-    static byte[] body(HttpExchange exchange, long limit, String what) throws IOException {
+    static byte[] body(HttpExchange exchange, long limit, String what, Duration timeout) throws IOException {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
             try {
@@ -65,13 +100,37 @@ final class HttpAnswers {
                 throw HttpProblem.badRequest("Content-Length is not a number: " + declared);
             }
         }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-            if (bytes.length > limit) {
-                throw tooLarge(limit, what);
+        InputStream in = exchange.getRequestBody();
+        int most = (int) Math.min(Integer.MAX_VALUE - 8, limit + 1);
+        FutureTask<byte[]> reading = new FutureTask<>(() -> in.readNBytes(most));
+        Thread reader = Thread.ofVirtual().name("tailbus-http-body").start(reading);
+        byte[] bytes;
+        try {
+            bytes = reading.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            exchange.setAttribute(ABANDONED_READER, reader);
+            throw new HttpProblem(408, what + " did not arrive whole within " + text(timeout)
+                    + " (--http-request-timeout)");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io; // the client went away
             }
-            return bytes;
+            throw new IllegalStateException("reading the request body failed", e.getCause());
+        } catch (InterruptedException e) {
+            reader.interrupt();
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading the request body");
         }
+        in.close();
+        if (bytes.length > limit) {
+            throw tooLarge(limit, what);
+        }
+        return bytes;
+    }
+
+    /** A duration as an operator wrote it: {@code 10 s}, {@code 1500 ms}. */
+    private static String text(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     private static HttpProblem tooLarge(long limit, String what) {

@@ -11,6 +11,9 @@ import dev.tailbus.protobus.client.BusEvent;
 import dev.tailbus.protobus.client.BusPublisher;
 import dev.tailbus.protobus.client.BusSubscriber;
 import dev.tailbus.systemtest.http.SseStream.Message;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -204,6 +208,80 @@ class HttpApiTest {
                 assertThat(resumed.next(WAIT).data().get("payload_text").getAsString()).isEqualTo("8");
                 assertThat(Long.parseLong(got.getFirst().id())).isEqualTo(Long.parseLong(lastSeen) + 1);
             }
+        }
+    }
+
+    @Test
+    void shouldAnswerBodiesThatStallOrTrickleWith408AndLetAnotherPublisherThrough() throws Exception {
+        Path store = Files.createDirectory(root.resolve("store"));
+        try (HttpFaceServer server = HttpFaceServer.start(store, "--http-request-timeout", "1s")) {
+            List<Socket> slow = new ArrayList<>();
+            AtomicBoolean trickling = new AtomicBoolean(true);
+            Thread trickle = null;
+            try {
+                // as many as there are publishing slots: each sends its headers and the start of its body
+                for (int i = 0; i < 4; i++) {
+                    Socket s = new Socket("127.0.0.1", server.httpPort);
+                    s.setSoTimeout((int) WAIT.toMillis());
+                    slow.add(s);
+                    s.getOutputStream().write(("POST /api/topics/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{\"payload_text\": \"")
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+                // three stop there; the fourth goes on a byte at a time, far too slowly to finish in time
+                OutputStream last = slow.getLast().getOutputStream();
+                trickle = Thread.ofVirtual().start(() -> {
+                    try {
+                        for (int i = 0; i < 300 && trickling.get(); i++) {
+                            last.write('x');
+                            last.flush();
+                            Thread.sleep(100); // the pace of the trickle
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        // the server closed the connection: the trickle ends
+                    }
+                });
+
+                HttpResponse<String> other = server.postJson("/api/topics/other/events", "[{\"payload_text\": \"through\"}]");
+                assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+                for (Socket s : slow) {
+                    // the answer, then the server closes the connection (the rest of the body is not awaited)
+                    String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(answer).startsWith("HTTP/1.1 408").contains("application/json")
+                            .contains("\"status\":408").contains("did not arrive whole within 1 s");
+                }
+            } finally {
+                trickling.set(false);
+                for (Socket s : slow) {
+                    s.close();
+                }
+                if (trickle != null) {
+                    trickle.join(WAIT);
+                }
+            }
+            HttpResponse<String> after = server.postJson("/api/topics/other/events", "[{\"payload_text\": \"again\"}]");
+            assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+            JsonArray topics = server.json("/api/topics").getAsJsonObject().getAsJsonArray("topics");
+            assertThat(topics).hasSize(1);
+            assertThat(topics.get(0).getAsJsonObject().get("topic").getAsString()).isEqualTo("other");
+            assertThat(topics.get(0).getAsJsonObject().get("events").getAsLong()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldCloseAConnectionWhoseHeadersDoNotArriveAndServeOthersMeanwhile() throws Exception {
+        Path store = Files.createDirectory(root.resolve("store"));
+        try (HttpFaceServer server = HttpFaceServer.start(store, "--http-request-timeout", "1s");
+             Socket slow = new Socket("127.0.0.1", server.httpPort)) {
+            slow.setSoTimeout((int) WAIT.toMillis());
+            // a slowloris client: part of its headers, then nothing
+            slow.getOutputStream().write("GET /api/topics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(server.get("/api/topics").statusCode()).isEqualTo(200);
+            long start = System.nanoTime();
+            assertThat(slow.getInputStream().read()).as("the server closes the connection").isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
+            assertThat(server.get("/api/topics").statusCode()).isEqualTo(200);
         }
     }
 
