@@ -84,12 +84,14 @@ final class HttpAnswers {
     }
 
     /**
-     * The request body, at most {@code limit} bytes, arrived whole within {@code timeout}.
+     * The request body, at most {@code limit} bytes, arrived whole by {@code deadline} (of
+     * {@link System#nanoTime()}; {@code timeout} is the limit that set it, named in the answer).
      *
      * @throws HttpProblem 413 when the body is longer, 408 when it is late (the answer to it then
      *                     closes the connection)
      */
-    static byte[] body(HttpExchange exchange, long limit, String what, Duration timeout) throws IOException {
+    static byte[] body(HttpExchange exchange, long limit, String what, long deadline, Duration timeout)
+            throws IOException {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
             try {
@@ -106,7 +108,7 @@ final class HttpAnswers {
         Thread reader = Thread.ofVirtual().name("tailbus-http-body").start(reading);
         byte[] bytes;
         try {
-            bytes = reading.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            bytes = reading.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             exchange.setAttribute(ABANDONED_READER, reader);
             throw new HttpProblem(408, what + " did not arrive whole within " + text(timeout)

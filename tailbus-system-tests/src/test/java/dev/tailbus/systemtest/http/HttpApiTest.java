@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import dev.tailbus.protobus.client.BusEvent;
 import dev.tailbus.protobus.client.BusPublisher;
 import dev.tailbus.protobus.client.BusSubscriber;
+import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.http.SseStream.Message;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -382,6 +383,20 @@ class HttpApiTest {
             assertThat(server.json("/api/topics").getAsJsonObject().getAsJsonArray("topics").get(0).getAsJsonObject()
                     .get("events").getAsLong()).isEqualTo(2);
             assertThat(server.process.process().isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldRefuseABadHttpFlagInOneLineWithExitStatus2() throws Exception {
+        Path store = Files.createDirectory(root.resolve("store"));
+        for (String[] flag : List.of(new String[] {"--http-request-timeout", "0s"},
+                new String[] {"--http-request-timeout", "soon"}, new String[] {"--http-heartbeat", "-1s"})) {
+            Launcher.Result r = Launcher.run(Launcher.command("tailbus", "protobus-server", "--address", "127.0.0.1:0",
+                    "--store-root", store.toString(), "--http-address", "127.0.0.1:0", flag[0], flag[1]),
+                    new byte[0], WAIT);
+            assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).containsExactly("tailbus protobus-server: "
+                    + flag[0] + ": '" + flag[1] + "' is not a positive duration such as 500ms, 10s, 36h or 7d");
+            assertThat(r.exitStatus()).isEqualTo(2);
         }
     }
 
