@@ -136,8 +136,9 @@ public final class ProtobusServerCommand implements Callable<Integer> {
     String httpHeartbeat;
 
     @Option(names = "--http-request-timeout", paramLabel = "DURATION", defaultValue = "10s",
-            description = "With --http-address: answer 408 to a request whose body has not arrived whole after "
-                    + "this long, and close connections whose headers have not (default: ${DEFAULT-VALUE}).")
+            description = "With --http-address: a publish waits this long at most for a slot (then 503), then as "
+                    + "long for its body (then 408); a connection whose request has not arrived within twice this "
+                    + "and 2s is closed (default: ${DEFAULT-VALUE}).")
     String httpRequestTimeout;
 
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT",

@@ -23,10 +23,10 @@ import java.util.concurrent.TimeUnit;
  * JSON error (400 bad input, 404 unknown path, 405 wrong method with {@code Allow}, 413 too
  * large, 5xx when the server cannot be reached). A failing request never stops the face. At most
  * {@value #CONCURRENT_PUBLISHES} publishing requests hold their bodies at once, so memory stays
- * bounded however many clients post. A publish has {@link HttpFaceConfig#requestTimeout()} from
- * its start to get a slot (else 503) and its body whole (else 408), so that stalled clients
- * cannot keep the slots, and it is answered before the JDK server's own limit on a request
- * ({@link HttpFace#limitRequestTime}, a little longer) would close the connection unanswered.
+ * bounded however many clients post. A publish has {@link HttpFaceConfig#requestTimeout()} to
+ * get a slot (else 503), then as long for its body to arrive whole (else 408), so that stalled
+ * clients cannot keep the slots; both come before the JDK server's own limit on a request
+ * ({@link HttpFace#limitRequestTime}: a little over both) would close the connection unanswered.
  *
  * <pre>
  *   GET  /api/topics[?pattern=RE...]          the stored topics, as tailbus topics --format json
@@ -165,7 +165,6 @@ final class FaceRouter implements HttpHandler {
     private void publish(HttpExchange exchange, Query query, String topic) throws IOException {
         query.only(Set.of("tag"));
         // Bodies are read whole: a few at a time bound the memory however many clients post.
-        long deadline = System.nanoTime() + config.requestTimeout().toNanos();
         try {
             if (!publishing.tryAcquire(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new HttpProblem(503, "too many publishes at once; try again");
@@ -175,7 +174,7 @@ final class FaceRouter implements HttpHandler {
             throw new HttpProblem(503, "interrupted");
         }
         try {
-            publishHeld(exchange, query, topic, deadline);
+            publishHeld(exchange, query, topic, System.nanoTime() + config.requestTimeout().toNanos());
         } finally {
             publishing.release();
         }

@@ -25,32 +25,42 @@ import java.util.concurrent.TimeoutException;
  * closing it before the answer is out would lose the answer.
  */
 final class HttpAnswers {
-    /** The exchange attribute holding the reader of a body abandoned at its deadline. */
-    private static final String ABANDONED_READER = "dev.tailbus.http.abandoned-reader";
-
+    private static final String JSON = "application/json; charset=utf-8";
     private HttpAnswers() {
     }
 
     /** Sends {@code status} with the JSON that {@code body} writes. */
     static void json(HttpExchange exchange, int status, BusJson.JsonPart body) throws IOException {
-        send(exchange, status, "application/json; charset=utf-8",
-                BusJson.write(body).getBytes(StandardCharsets.UTF_8));
+        send(exchange, status, JSON, BusJson.write(body).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Sends the JSON error for {@code problem}. */
     static void error(HttpExchange exchange, HttpProblem problem) throws IOException {
-        error(exchange, problem.status(), problem.getMessage());
+        send(exchange, problem.status(), JSON, errorBody(problem.status(), problem.getMessage()), problem.lateReader());
     }
 
     /** Sends a JSON error: the status and a message naming the problem. */
     static void error(HttpExchange exchange, int status, String message) throws IOException {
-        json(exchange, status, (JsonWriter w) -> w.beginObject()
+        send(exchange, status, JSON, errorBody(status, message), null);
+    }
+
+    private static byte[] errorBody(int status, String message) {
+        return BusJson.write((JsonWriter w) -> w.beginObject()
                 .name("error").value(message)
                 .name("status").value(status)
-                .endObject());
+                .endObject()).getBytes(StandardCharsets.UTF_8);
     }
 
     static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+        send(exchange, status, contentType, body, null);
+    }
+
+    /**
+     * Sends the answer; with {@code abandoned} (the thread still reading a late request body),
+     * stops that read once the answer is out, closing the connection.
+     */
+    private static void send(HttpExchange exchange, int status, String contentType, byte[] body, Thread abandoned)
+            throws IOException {
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
@@ -58,16 +68,25 @@ final class HttpAnswers {
             exchange.sendResponseHeaders(status, -1);
             return;
         }
-        Thread abandoned = (Thread) exchange.getAttribute(ABANDONED_READER);
-        if (abandoned != null) {
-            exchange.getResponseHeaders().set("Connection", "close");
+        if (abandoned == null) {
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+            return;
         }
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
+        exchange.getResponseHeaders().set("Connection", "close");
+        OutputStream out = exchange.getResponseBody();
+        try {
+            exchange.sendResponseHeaders(status, body.length);
             out.write(body);
-            if (abandoned != null) {
-                out.flush();
+            out.flush();
+        } finally {
+            // closing the answer would first drain the body that does not come: stop its read before
+            try {
                 stop(abandoned);
+            } finally {
+                out.close();
             }
         }
     }
@@ -110,9 +129,8 @@ final class HttpAnswers {
         try {
             bytes = reading.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            exchange.setAttribute(ABANDONED_READER, reader);
             throw new HttpProblem(408, what + " did not arrive whole within " + text(timeout)
-                    + " (--http-request-timeout)");
+                    + " (--http-request-timeout)", reader);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io; // the client went away

@@ -67,16 +67,17 @@ public final class HttpFace implements Closeable {
 
     /**
      * Has the JDK's HTTP server close a connection whose request line and headers (or whole
-     * request) have not arrived a little over {@code timeout} after its first byte, so that clients
+     * request) have not arrived twice {@code timeout} and 2 s after its first byte, so that clients
      * sending headers slowly (slowloris) cannot hold connections, and with them file descriptors
-     * the store needs, for ever; the face's own deadline for bodies ({@link
-     * HttpFaceConfig#requestTimeout()}, answered 408) comes first. The JDK reads this limit once,
+     * the store needs, for ever. The face's own answers come first: a publish waits at most
+     * {@link HttpFaceConfig#requestTimeout()} for a slot (503), then as long for its body (408).
+     * The JDK reads this limit once,
      * when the first {@code com.sun.net.httpserver} server of the JVM starts: call this before any
      * starts (a metrics endpoint's too). A value given with {@code -D} on the command line wins.
      */
     public static void limitRequestTime(Duration timeout) {
         if (System.getProperty(JDK_MAX_REQUEST_SECONDS) == null) {
-            long seconds = (timeout.toMillis() + 999) / 1000 + 2;
+            long seconds = 2 * ((timeout.toMillis() + 999) / 1000) + 2;
             System.setProperty(JDK_MAX_REQUEST_SECONDS, Long.toString(seconds));
         }
     }

@@ -276,7 +276,7 @@ class HttpApiTest {
                 OutputStream last = slow.getLast().getOutputStream();
                 trickle = Thread.ofVirtual().start(() -> {
                     try {
-                        for (int i = 0; i < 300 && trickling.get(); i++) {
+                        while (trickling.get()) {
                             last.write('x');
                             last.flush();
                             Thread.sleep(100); // the pace of the trickle
@@ -288,12 +288,17 @@ class HttpApiTest {
 
                 HttpResponse<String> other = server.postJson("/api/topics/other/events", "[{\"payload_text\": \"through\"}]");
                 assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
-                for (Socket s : slow) {
+                for (Socket s : slow.subList(0, 3)) {
                     // the answer, then the server closes the connection (the rest of the body is not awaited)
                     String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                     assertThat(answer).startsWith("HTTP/1.1 408").contains("application/json")
                             .contains("\"status\":408").contains("did not arrive whole within 1 s");
                 }
+                // The trickle is answered alike, but the bytes it goes on sending to the closed
+                // connection draw a reset, which may reach its socket before it reads the answer:
+                // that the server closed it is what counts.
+                trickle.join(WAIT);
+                assertThat(trickle.isAlive()).as("the trickle's connection was closed").isFalse();
             } finally {
                 trickling.set(false);
                 for (Socket s : slow) {
@@ -305,6 +310,20 @@ class HttpApiTest {
             }
             HttpResponse<String> after = server.postJson("/api/topics/other/events", "[{\"payload_text\": \"again\"}]");
             assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+            // the late bodies' connections alone were closed: another request's is kept open
+            try (Socket keep = new Socket("127.0.0.1", server.httpPort)) {
+                keep.setSoTimeout((int) WAIT.toMillis());
+                keep.getOutputStream().write("GET /api/topics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        keep.getInputStream(), StandardCharsets.US_ASCII));
+                List<String> head = new ArrayList<>();
+                for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                    head.add(line.toLowerCase(java.util.Locale.ROOT));
+                }
+                assertThat(head.getFirst()).startsWith("http/1.1 200");
+                assertThat(head).doesNotContain("connection: close");
+            }
             JsonArray topics = server.json("/api/topics").getAsJsonObject().getAsJsonArray("topics");
             assertThat(topics).hasSize(1);
             assertThat(topics.get(0).getAsJsonObject().get("topic").getAsString()).isEqualTo("other");
