@@ -141,10 +141,11 @@ final class HttpAnswers {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while reading the request body");
         }
-        in.close();
         if (bytes.length > limit) {
+            // the rest is drained after the answer, when the publishing slot is free again
             throw tooLarge(limit, what);
         }
+        in.close(); // at its end already
         return bytes;
     }
 
