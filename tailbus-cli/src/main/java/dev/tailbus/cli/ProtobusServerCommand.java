@@ -135,6 +135,12 @@ public final class ProtobusServerCommand implements Callable<Integer> {
                     + "that a client that is gone is noticed (default: ${DEFAULT-VALUE}).")
     String httpHeartbeat;
 
+    @Option(names = "--http-request-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "With --http-address: a publish waits this long at most for a slot (then 503), then as "
+                    + "long for its body (then 408); a connection whose request has not arrived within twice this "
+                    + "and 2s is closed (default: ${DEFAULT-VALUE}).")
+    String httpRequestTimeout;
+
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (:PORT: every interface; "
                     + "default: off).")
@@ -190,8 +196,15 @@ public final class ProtobusServerCommand implements Callable<Integer> {
         if (heartbeat.isZero() || heartbeat.isNegative()) {
             throw new ProtobusException(Kind.BAD_INPUT, "--http-heartbeat must be positive, got " + httpHeartbeat);
         }
+        Duration requestTimeout = Durations.parse("--http-request-timeout", httpRequestTimeout);
+        if (requestTimeout.isZero() || requestTimeout.isNegative()) {
+            throw new ProtobusException(Kind.BAD_INPUT, "--http-request-timeout must be positive, got "
+                    + httpRequestTimeout);
+        }
         if (httpAddress != null) {
             security.refuseTlsWith("--http-address");
+            // before the metrics endpoint starts the JVM's first JDK HTTP server, which reads it
+            HttpFace.limitRequestTime(requestTimeout);
             try {
                 http = ListenAddress.parse(httpAddress);
             } catch (ProtobusException e) {
@@ -220,7 +233,7 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             if (http != null) {
                 try {
                     face = HttpFace.start(HttpFaceConfig.forServer(http, listen, server.port(), (int) maxEvent)
-                            .withHeartbeat(heartbeat));
+                            .withHeartbeat(heartbeat).withRequestTimeout(requestTimeout));
                 } catch (RuntimeException e) {
                     server.close();
                     throw e;

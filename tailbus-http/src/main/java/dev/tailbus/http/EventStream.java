@@ -163,6 +163,10 @@ final class EventStream {
     }
 
     private HttpProblem failure(TailbusException e) {
+        if (io.grpc.Status.fromThrowable(e).getCode() != io.grpc.Status.Code.UNKNOWN) {
+            // the server's answer (a missing token is 401, as for the rest of the API), in HTTP's words
+            return bus.problem("subscribe", e);
+        }
         return switch (e.kind()) {
             case BAD_INPUT -> HttpProblem.badRequest(e.getMessage());
             case UNAVAILABLE -> new HttpProblem(e.getMessage().contains("RESOURCE_EXHAUSTED") ? 429 : 503, e.getMessage());

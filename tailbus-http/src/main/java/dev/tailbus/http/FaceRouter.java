@@ -22,8 +22,11 @@ import java.util.concurrent.TimeUnit;
  * Every request of the face: finds the resource by path and method and answers it, or answers a
  * JSON error (400 bad input, 404 unknown path, 405 wrong method with {@code Allow}, 413 too
  * large, 5xx when the server cannot be reached). A failing request never stops the face. At most
- * {@value #CONCURRENT_PUBLISHES} publishing requests hold their bodies at once (the rest wait up
- * to 30 s, then get 503), so memory stays bounded however many clients post.
+ * {@value #CONCURRENT_PUBLISHES} publishing requests hold their bodies at once, so memory stays
+ * bounded however many clients post. A publish has {@link HttpFaceConfig#requestTimeout()} to
+ * get a slot (else 503), then as long for its body to arrive whole (else 408), so that stalled
+ * clients cannot keep the slots; both come before the JDK server's own limit on a request
+ * ({@link HttpFace#limitRequestTime}: a little over both) would close the connection unanswered.
  *
  * <pre>
  *   GET  /api/topics[?pattern=RE...]          the stored topics, as tailbus topics --format json
@@ -40,7 +43,6 @@ final class FaceRouter implements HttpHandler {
 
     /** Publishing requests whose bodies are read and converted at once; more wait. */
     static final int CONCURRENT_PUBLISHES = 4;
-    private static final long PUBLISH_WAIT_SECONDS = 30;
 
     private final Semaphore publishing = new Semaphore(CONCURRENT_PUBLISHES, true);
     private final BusBridge bus;
@@ -164,7 +166,7 @@ final class FaceRouter implements HttpHandler {
         query.only(Set.of("tag"));
         // Bodies are read whole: a few at a time bound the memory however many clients post.
         try {
-            if (!publishing.tryAcquire(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (!publishing.tryAcquire(config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new HttpProblem(503, "too many publishes at once; try again");
             }
         } catch (InterruptedException e) {
@@ -172,23 +174,25 @@ final class FaceRouter implements HttpHandler {
             throw new HttpProblem(503, "interrupted");
         }
         try {
-            publishHeld(exchange, query, topic);
+            publishHeld(exchange, query, topic, System.nanoTime() + config.requestTimeout().toNanos());
         } finally {
             publishing.release();
         }
     }
 
-    private void publishHeld(HttpExchange exchange, Query query, String topic) throws IOException {
+    private void publishHeld(HttpExchange exchange, Query query, String topic, long deadline) throws IOException {
         String type = exchange.getRequestHeaders().getFirst("Content-Type");
         boolean json = type != null && type.toLowerCase(Locale.ROOT).trim().startsWith("application/json");
         List<EncapsulatedEvent> events;
         if (json) {
             PublishedEvents.checkTopic(topic);
-            byte[] body = HttpAnswers.body(exchange, config.maxBodyBytes(), "the request body");
+            byte[] body = HttpAnswers.body(exchange, config.maxBodyBytes(), "the request body",
+                    deadline, config.requestTimeout());
             events = PublishedEvents.json(topic, body, query.tags(), config.maxEventBytes());
         } else {
             PublishedEvents.checkTopic(topic);
-            byte[] body = HttpAnswers.body(exchange, config.maxEventBytes(), "the event's payload");
+            byte[] body = HttpAnswers.body(exchange, config.maxEventBytes(), "the event's payload",
+                    deadline, config.requestTimeout());
             events = PublishedEvents.raw(topic, body, query.tags(), config.maxEventBytes());
         }
         long[] positions = bus.publish(authorization(exchange), events);

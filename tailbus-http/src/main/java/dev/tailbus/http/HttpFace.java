@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class HttpFace implements Closeable {
     private static final System.Logger LOG = System.getLogger(HttpFace.class.getName());
+    /** The JDK server's limit, in seconds, on the time a request may take to arrive (default: none). */
+    private static final String JDK_MAX_REQUEST_SECONDS = "sun.net.httpserver.maxReqTime";
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -60,6 +63,23 @@ public final class HttpFace implements Closeable {
         server.setExecutor(threads);
         server.start();
         return new HttpFace(server, threads, bus, events);
+    }
+
+    /**
+     * Has the JDK's HTTP server close a connection whose request line and headers (or whole
+     * request) have not arrived twice {@code timeout} and 2 s after its first byte, so that clients
+     * sending headers slowly (slowloris) cannot hold connections, and with them file descriptors
+     * the store needs, for ever. The face's own answers come first: a publish waits at most
+     * {@link HttpFaceConfig#requestTimeout()} for a slot (503), then as long for its body (408).
+     * The JDK reads this limit once,
+     * when the first {@code com.sun.net.httpserver} server of the JVM starts: call this before any
+     * starts (a metrics endpoint's too). A value given with {@code -D} on the command line wins.
+     */
+    public static void limitRequestTime(Duration timeout) {
+        if (System.getProperty(JDK_MAX_REQUEST_SECONDS) == null) {
+            long seconds = 2 * ((timeout.toMillis() + 999) / 1000) + 2;
+            System.setProperty(JDK_MAX_REQUEST_SECONDS, Long.toString(seconds));
+        }
     }
 
     /**

@@ -12,18 +12,24 @@ import java.util.Objects;
  * @param busPort       that port
  * @param maxEventBytes the server's {@code --max-event-size}: larger events are refused before
  *                      anything is sent
- * @param heartbeat     how long an event stream may stay silent before a comment line is sent,
- *                      so that a dead client is noticed and proxies keep the connection
+ * @param heartbeat      how long an event stream may stay silent before a comment line is sent,
+ *                       so that a dead client is noticed and proxies keep the connection
+ * @param requestTimeout how long a request body may take to arrive whole; a body still arriving
+ *                       then is answered 408 and its publishing slot freed, so that clients that
+ *                       stall or trickle cannot hold every slot ({@code --http-request-timeout})
  */
 public record HttpFaceConfig(ListenAddress listen, String busHost, int busPort, int maxEventBytes,
-                             Duration heartbeat) {
+                             Duration heartbeat, Duration requestTimeout) {
     /** The heartbeat of event streams unless told otherwise. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+    /** The time a request body may take unless told otherwise. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     public HttpFaceConfig {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(busHost, "busHost");
         Objects.requireNonNull(heartbeat, "heartbeat");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
         if (busPort < 1 || busPort > 65535) {
             throw new IllegalArgumentException("the bus port must be 1 to 65535, got " + busPort);
         }
@@ -32,6 +38,9 @@ public record HttpFaceConfig(ListenAddress listen, String busHost, int busPort, 
         }
         if (heartbeat.isNegative() || heartbeat.isZero()) {
             throw new IllegalArgumentException("the heartbeat must be positive, got " + heartbeat);
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("the request timeout must be positive, got " + requestTimeout);
         }
     }
 
@@ -43,12 +52,17 @@ public record HttpFaceConfig(ListenAddress listen, String busHost, int busPort, 
                                            int maxEventBytes) {
         String host = busListen.host() == null || busListen.host().isEmpty() || busListen.host().equals("0.0.0.0")
                 || busListen.host().equals("::") ? "localhost" : busListen.host();
-        return new HttpFaceConfig(httpListen, host, busPort, maxEventBytes, DEFAULT_HEARTBEAT);
+        return new HttpFaceConfig(httpListen, host, busPort, maxEventBytes, DEFAULT_HEARTBEAT, DEFAULT_REQUEST_TIMEOUT);
     }
 
     /** This configuration with another heartbeat. */
     public HttpFaceConfig withHeartbeat(Duration every) {
-        return new HttpFaceConfig(listen, busHost, busPort, maxEventBytes, every);
+        return new HttpFaceConfig(listen, busHost, busPort, maxEventBytes, every, requestTimeout);
+    }
+
+    /** This configuration with another request timeout. */
+    public HttpFaceConfig withRequestTimeout(Duration timeout) {
+        return new HttpFaceConfig(listen, busHost, busPort, maxEventBytes, heartbeat, timeout);
     }
 
     /** What one slow event stream may hold of events not yet written to its client. */

@@ -75,7 +75,8 @@ public final class HttpBenchmark {
         ProtobusServer server = ProtobusServer.start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),
                 ProtobusServerConfig.of(new ListenAddress("127.0.0.1", 0), LogConfig.builder(root).build()));
         HttpFace face = HttpFace.start(new HttpFaceConfig(new ListenAddress("127.0.0.1", 0), "127.0.0.1", server.port(),
-                ProtobusServerConfig.DEFAULT_MAX_EVENT_BYTES, HttpFaceConfig.DEFAULT_HEARTBEAT));
+                ProtobusServerConfig.DEFAULT_MAX_EVENT_BYTES, HttpFaceConfig.DEFAULT_HEARTBEAT,
+                HttpFaceConfig.DEFAULT_REQUEST_TIMEOUT));
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String base = "http://127.0.0.1:" + face.port();

@@ -53,15 +53,25 @@
     return (events - first.events) * 1000 / span;
   }
 
-  function connected(ok) {
+  // problem: what failed, or nothing when the face answered
+  function connected(problem) {
     const badge = $("connection");
-    text(badge, ok ? "live" : "unreachable");
-    badge.classList.toggle("down", !ok);
+    // a server with --auth-tokens refuses the console, which sends none: say so, it is not down
+    const refused = problem && (problem.status === 401 || problem.status === 403);
+    text(badge, !problem ? "live" : refused ? "access token needed" : "unreachable");
+    badge.title = problem ? problem.message : "";
+    badge.classList.toggle("down", !!problem);
   }
 
   async function getJson(path) {
     const answer = await fetch(path, { cache: "no-store" });
-    if (!answer.ok) throw new Error(path + ": HTTP " + answer.status);
+    if (!answer.ok) {
+      let why = "HTTP " + answer.status;
+      try { why = (await answer.json()).error || why; } catch (e) { /* not the face's JSON error */ }
+      const problem = new Error(path + ": " + why);
+      problem.status = answer.status;
+      throw problem;
+    }
     return answer.json();
   }
 
@@ -69,9 +79,9 @@
     let listing;
     try {
       listing = await getJson("/api/topics");
-      connected(true);
+      connected(null);
     } catch (e) {
-      connected(false);
+      connected(e);
       return;
     }
     const now = performance.now();

@@ -10,7 +10,11 @@ import com.google.gson.JsonParser;
 import dev.tailbus.protobus.client.BusEvent;
 import dev.tailbus.protobus.client.BusPublisher;
 import dev.tailbus.protobus.client.BusSubscriber;
+import dev.tailbus.systemtest.Launcher;
 import dev.tailbus.systemtest.http.SseStream.Message;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -208,6 +213,142 @@ class HttpApiTest {
     }
 
     @Test
+    void shouldApplyTheServersAccessTokensToHttpRequests() throws Exception {
+        Path store = Files.createDirectory(root.resolve("store"));
+        Path tokens = Files.writeString(root.resolve("tokens"), """
+                publisher-token-0001 publish=allowed/
+                reader-token-0000001 subscribe=allowed/
+                """);
+        Files.setPosixFilePermissions(tokens, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        try (HttpFaceServer server = HttpFaceServer.start(store, "--auth-tokens", tokens.toString())) {
+            String body = "[{\"payload_text\": \"x\"}]";
+            assertError(server.postJson("/api/topics/allowed/a/events", body), 401, "no access token");
+            assertError(as(server, "Bearer unknown-token-000001", "/api/topics/allowed/a/events", body), 401,
+                    "unknown access token");
+            assertError(as(server, "Bearer reader-token-0000001", "/api/topics/allowed/a/events", body), 403,
+                    "may not publish");
+            assertError(as(server, "Bearer publisher-token-0001", "/api/topics/other/a/events", body), 403,
+                    "may not publish to topic 'other/a'");
+            HttpResponse<String> allowed = as(server, "Bearer publisher-token-0001", "/api/topics/allowed/a/events", body);
+            assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
+            assertThat(positions(allowed)).containsExactly(1L);
+
+            assertError(server.get("/api/topics"), 401, "no access token");
+            // an event stream without a token is refused as the API is: 401 naming the problem, no stream
+            try (SseStream refused = SseStream.open(server.client, server.uri("/api/events?history=5"), null)) {
+                assertThat(refused.status).isEqualTo(401);
+                assertThat(refused.contentType).startsWith("application/json");
+            }
+            assertError(server.get("/api/events?history=5"), 401, "no access token");
+            try (SseStream stream = SseStream.open(server.client, server.uri("/api/events?pattern=allowed/&history=5"),
+                    null, "Bearer reader-token-0000001")) {
+                assertThat(stream.status).isEqualTo(200);
+                assertThat(stream.next(WAIT).data().get("topic").getAsString()).isEqualTo("allowed/a");
+            }
+        }
+    }
+
+    private static HttpResponse<String> as(HttpFaceServer server, String authorization, String path, String json)
+            throws IOException, InterruptedException {
+        return server.client.send(java.net.http.HttpRequest.newBuilder(server.uri(path)).timeout(WAIT)
+                .header("Content-Type", "application/json").header("Authorization", authorization)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldAnswerBodiesThatStallOrTrickleWith408AndLetAnotherPublisherThrough() throws Exception {
+        Path store = Files.createDirectory(root.resolve("store"));
+        try (HttpFaceServer server = HttpFaceServer.start(store, "--http-request-timeout", "1s")) {
+            List<Socket> slow = new ArrayList<>();
+            AtomicBoolean trickling = new AtomicBoolean(true);
+            Thread trickle = null;
+            try {
+                // as many as there are publishing slots: each sends its headers and the start of its body
+                for (int i = 0; i < 4; i++) {
+                    Socket s = new Socket("127.0.0.1", server.httpPort);
+                    s.setSoTimeout((int) WAIT.toMillis());
+                    slow.add(s);
+                    s.getOutputStream().write(("POST /api/topics/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{\"payload_text\": \"")
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+                // three stop there; the fourth goes on a byte at a time, far too slowly to finish in time
+                OutputStream last = slow.getLast().getOutputStream();
+                trickle = Thread.ofVirtual().start(() -> {
+                    try {
+                        while (trickling.get()) {
+                            last.write('x');
+                            last.flush();
+                            Thread.sleep(100); // the pace of the trickle
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        // the server closed the connection: the trickle ends
+                    }
+                });
+
+                HttpResponse<String> other = server.postJson("/api/topics/other/events", "[{\"payload_text\": \"through\"}]");
+                assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+                for (Socket s : slow.subList(0, 3)) {
+                    // the answer, then the server closes the connection (the rest of the body is not awaited)
+                    String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(answer).startsWith("HTTP/1.1 408").contains("application/json")
+                            .contains("\"status\":408").contains("did not arrive whole within 1 s");
+                }
+                // The trickle is answered alike, but the bytes it goes on sending to the closed
+                // connection draw a reset, which may reach its socket before it reads the answer:
+                // that the server closed it is what counts.
+                trickle.join(WAIT);
+                assertThat(trickle.isAlive()).as("the trickle's connection was closed").isFalse();
+            } finally {
+                trickling.set(false);
+                for (Socket s : slow) {
+                    s.close();
+                }
+                if (trickle != null) {
+                    trickle.join(WAIT);
+                }
+            }
+            HttpResponse<String> after = server.postJson("/api/topics/other/events", "[{\"payload_text\": \"again\"}]");
+            assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+            // the late bodies' connections alone were closed: another request's is kept open
+            try (Socket keep = new Socket("127.0.0.1", server.httpPort)) {
+                keep.setSoTimeout((int) WAIT.toMillis());
+                keep.getOutputStream().write("GET /api/topics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        keep.getInputStream(), StandardCharsets.US_ASCII));
+                List<String> head = new ArrayList<>();
+                for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                    head.add(line.toLowerCase(java.util.Locale.ROOT));
+                }
+                assertThat(head.getFirst()).startsWith("http/1.1 200");
+                assertThat(head).doesNotContain("connection: close");
+            }
+            JsonArray topics = server.json("/api/topics").getAsJsonObject().getAsJsonArray("topics");
+            assertThat(topics).hasSize(1);
+            assertThat(topics.get(0).getAsJsonObject().get("topic").getAsString()).isEqualTo("other");
+            assertThat(topics.get(0).getAsJsonObject().get("events").getAsLong()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldCloseAConnectionWhoseHeadersDoNotArriveAndServeOthersMeanwhile() throws Exception {
+        Path store = Files.createDirectory(root.resolve("store"));
+        try (HttpFaceServer server = HttpFaceServer.start(store, "--http-request-timeout", "1s");
+             Socket slow = new Socket("127.0.0.1", server.httpPort)) {
+            slow.setSoTimeout((int) WAIT.toMillis());
+            // a slowloris client: part of its headers, then nothing
+            slow.getOutputStream().write("GET /api/topics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(server.get("/api/topics").statusCode()).isEqualTo(200);
+            long start = System.nanoTime();
+            assertThat(slow.getInputStream().read()).as("the server closes the connection").isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
+            assertThat(server.get("/api/topics").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void shouldRefuseBadInputWithAJsonErrorStoreNothingAndKeepServing() throws Exception {
         Path store = Files.createDirectory(root.resolve("store"));
         try (HttpFaceServer server = HttpFaceServer.start(store, "--max-event-size", "1k")) {
@@ -261,6 +402,20 @@ class HttpApiTest {
             assertThat(server.json("/api/topics").getAsJsonObject().getAsJsonArray("topics").get(0).getAsJsonObject()
                     .get("events").getAsLong()).isEqualTo(2);
             assertThat(server.process.process().isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldRefuseABadHttpFlagInOneLineWithExitStatus2() throws Exception {
+        Path store = Files.createDirectory(root.resolve("store"));
+        for (String[] flag : List.of(new String[] {"--http-request-timeout", "0s"},
+                new String[] {"--http-request-timeout", "soon"}, new String[] {"--http-heartbeat", "-1s"})) {
+            Launcher.Result r = Launcher.run(Launcher.command("tailbus", "protobus-server", "--address", "127.0.0.1:0",
+                    "--store-root", store.toString(), "--http-address", "127.0.0.1:0", flag[0], flag[1]),
+                    new byte[0], WAIT);
+            assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).containsExactly("tailbus protobus-server: "
+                    + flag[0] + ": '" + flag[1] + "' is not a positive duration such as 500ms, 10s, 36h or 7d");
+            assertThat(r.exitStatus()).isEqualTo(2);
         }
     }
 

@@ -44,7 +44,16 @@ final class SseStream implements AutoCloseable {
 
     /** Opens {@code uri}, with {@code Last-Event-ID} when {@code lastEventId} is not null. */
     static SseStream open(HttpClient client, URI uri, String lastEventId) throws IOException, InterruptedException {
+        return open(client, uri, lastEventId, null);
+    }
+
+    /** Opens {@code uri} as {@link #open(HttpClient, URI, String)}, with {@code Authorization} when not null. */
+    static SseStream open(HttpClient client, URI uri, String lastEventId, String authorization)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }

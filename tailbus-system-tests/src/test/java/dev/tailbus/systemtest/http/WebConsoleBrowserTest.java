@@ -234,6 +234,22 @@ class WebConsoleBrowserTest {
         assertThat(payloads).containsExactly("after 1", "after 0", "before 2", "before 1", "before 0");
     }
 
+    @Test
+    @Order(6)
+    void shouldSayAnAccessTokenIsNeededWhenTheServerAsksForOne() throws Exception {
+        Path tokens = Files.writeString(root.resolve("tokens"), "publisher-token-0001 publish=.*\n");
+        Files.setPosixFilePermissions(tokens, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        int grpcPort = server.process.port();
+        int httpPort = server.httpPort;
+        publisher.close();
+        publisher = null;
+        server.close();
+        server = HttpFaceServer.startOn(grpcPort, httpPort, root.resolve("store"), "--auth-tokens", tokens.toString());
+        // the page, still open, finds itself refused: not 'unreachable', and the server's reason on hover
+        await().atMost(WAIT).until(() -> text("connection").equals("access token needed"));
+        assertThat(browser.findElement(By.id("connection")).getDomProperty("title")).contains("no access token");
+    }
+
     private String text(String id) {
         return browser.findElement(By.id(id)).getText();
     }
