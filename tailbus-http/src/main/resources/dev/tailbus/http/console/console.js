@@ -8,7 +8,13 @@
   const FACTS_EVERY_MS = 2000;
   const TAIL_MAX = 500;          // lines kept in the tail (and held while paused)
 
+  const TOKEN_KEY = "tailbus-console-token"; // kept for this tab only (sessionStorage)
+
   const $ = (id) => document.getElementById(id);
+  let token = sessionStorage.getItem(TOKEN_KEY) || "";
+
+  // the access token a server with --auth-tokens asks for, as the face expects it
+  function authHeaders() { return token ? { Authorization: "Bearer " + token } : {}; }
   const samples = new Map();     // topic -> [{t, events}], newest last
   let facts = null, factsAt = 0;
 
@@ -58,17 +64,22 @@
     const badge = $("connection");
     // a server with --auth-tokens refuses the console, which sends none: say so, it is not down
     const refused = problem && (problem.status === 401 || problem.status === 403);
-    text(badge, !problem ? "live" : refused ? "access token needed" : "unreachable");
+    text(badge, !problem ? "live" : refused ? (token ? "access token refused" : "access token needed") : "unreachable");
     badge.title = problem ? problem.message : "";
     badge.classList.toggle("down", !!problem);
+    // the token's field: wherever one is asked for or in use, so that it can be given or changed
+    $("token-form").hidden = !refused && !token;
+  }
+
+  // the face's JSON error of a refused answer, else its status
+  async function why(answer) {
+    try { return (await answer.json()).error || "HTTP " + answer.status; } catch (e) { return "HTTP " + answer.status; }
   }
 
   async function getJson(path) {
-    const answer = await fetch(path, { cache: "no-store" });
+    const answer = await fetch(path, { cache: "no-store", headers: authHeaders() });
     if (!answer.ok) {
-      let why = "HTTP " + answer.status;
-      try { why = (await answer.json()).error || why; } catch (e) { /* not the face's JSON error */ }
-      const problem = new Error(path + ": " + why);
+      const problem = new Error(path + ": " + await why(answer));
       problem.status = answer.status;
       throw problem;
     }
@@ -199,6 +210,78 @@
     while (list.children.length > TAIL_MAX) list.lastChild.remove();
   }
 
+  // Server-Sent Events read with fetch, which, unlike EventSource, can send the access token:
+  // the same events, and the same reconnection with Last-Event-ID after a second.
+  function tokenStream(path, on) {
+    const abort = new AbortController();
+    let closed = false, lastId = null;
+    async function read(answer) {
+      const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "", data = [], id = null, type = "message";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n")) >= 0) {
+          let line = buffer.slice(0, end);
+          buffer = buffer.slice(end + 1);
+          if (line.endsWith("\r")) line = line.slice(0, -1);
+          if (line === "") { // the end of one event
+            if (id !== null) lastId = id;
+            if (data.length) on(type, data.join("\n"));
+            data = []; id = null; type = "message";
+          } else if (!line.startsWith(":")) { // not a comment (a heartbeat)
+            const colon = line.indexOf(":");
+            const field = colon < 0 ? line : line.slice(0, colon);
+            let v = colon < 0 ? "" : line.slice(colon + 1);
+            if (v.startsWith(" ")) v = v.slice(1);
+            if (field === "data") data.push(v);
+            else if (field === "id") id = v;
+            else if (field === "event") type = v;
+          }
+        }
+      }
+    }
+    (async () => {
+      while (!closed) {
+        try {
+          const headers = Object.assign({ Accept: "text/event-stream" }, authHeaders());
+          if (lastId !== null) headers["Last-Event-ID"] = lastId;
+          const answer = await fetch(path, { cache: "no-store", headers: headers, signal: abort.signal });
+          if (!answer.ok) {
+            on("refused", JSON.stringify({ error: await why(answer), status: answer.status }));
+            if (answer.status < 500) return; // a bad pattern or token: trying again would not help
+          } else {
+            on("open", null);
+            await read(answer);
+          }
+        } catch (e) {
+          if (closed) return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    })();
+    return { close() { closed = true; abort.abort(); } };
+  }
+
+  function onTailEvent(type, data) {
+    if (type === "open") { tailStatus(); return; }
+    if (type === "error" || type === "refused") {
+      if (data) text($("tail-status"), "The stream failed: " + JSON.parse(data).error);
+      return;
+    }
+    const e = JSON.parse(data);
+    received++;
+    if (paused) {
+      held.push(e);
+      if (held.length > TAIL_MAX) held.shift();
+    } else {
+      show(e);
+    }
+    tailStatus();
+  }
+
   function startTail() {
     if (source) source.close();
     paused = false; held = []; received = 0;
@@ -209,22 +292,15 @@
     if (pattern) params.append("pattern", pattern);
     const history = $("tail-history").value;
     if (history !== "" && Number(history) > 0) params.append("history", history);
-    source = new EventSource("/api/events?" + params.toString());
-    source.onmessage = (m) => {
-      const e = JSON.parse(m.data);
-      received++;
-      if (paused) {
-        held.push(e);
-        if (held.length > TAIL_MAX) held.shift();
-      } else {
-        show(e);
-      }
-      tailStatus();
-    };
-    source.addEventListener("error", (m) => {
-      if (m.data) text($("tail-status"), "The stream failed: " + JSON.parse(m.data).error);
-    });
-    source.onopen = () => tailStatus();
+    const path = "/api/events?" + params.toString();
+    if (token) {
+      source = tokenStream(path, onTailEvent);
+    } else {
+      source = new EventSource(path);
+      source.onmessage = (m) => onTailEvent("message", m.data);
+      source.addEventListener("error", (m) => onTailEvent("error", m.data));
+      source.onopen = () => onTailEvent("open", null);
+    }
     $("tail-pause").disabled = false;
     tailStatus();
   }
@@ -246,6 +322,15 @@
     $("tail-form").addEventListener("submit", (ev) => { ev.preventDefault(); startTail(); });
     $("tail-pause").addEventListener("click", togglePause);
     $("tail-clear").addEventListener("click", clearTail);
+    $("token").value = token;
+    $("token-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      token = $("token").value.trim();
+      if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
+      refreshTopics();
+      refreshFacts();
+      if (source) startTail(); // the tail again, with the new token
+    });
     refreshTopics();
     refreshFacts();
     setInterval(refreshTopics, TOPICS_EVERY_MS);

@@ -84,7 +84,16 @@ final class HttpFaceServer implements AutoCloseable {
 
     /** GET of a JSON document, which must answer 200. */
     JsonElement json(String pathAndQuery) throws IOException, InterruptedException {
-        HttpResponse<String> r = get(pathAndQuery);
+        return json(pathAndQuery, null);
+    }
+
+    /** GET of a JSON document with an access token (null: none), which must answer 200. */
+    JsonElement json(String pathAndQuery, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new AssertionError("GET " + pathAndQuery + ": " + r.statusCode() + " " + r.body());
         }

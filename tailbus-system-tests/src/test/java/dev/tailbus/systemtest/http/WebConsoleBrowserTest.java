@@ -248,6 +248,45 @@ class WebConsoleBrowserTest {
         // the page, still open, finds itself refused: not 'unreachable', and the server's reason on hover
         await().atMost(WAIT).until(() -> text("connection").equals("access token needed"));
         assertThat(browser.findElement(By.id("connection")).getDomProperty("title")).contains("no access token");
+        assertThat(browser.findElement(By.id("token-form")).isDisplayed()).isTrue();
+    }
+
+    @Test
+    @Order(7)
+    void shouldServeAndTailWithAnAccessTokenTypedIntoTheConsole() throws Exception {
+        Path tokens = Files.writeString(root.resolve("tokens"),
+                "publisher-token-0001 publish=.*\nviewer-token-0002 subscribe=token/ admin\n");
+        int grpcPort = server.process.port();
+        int httpPort = server.httpPort;
+        server.close();
+        server = HttpFaceServer.startOn(grpcPort, httpPort, root.resolve("store"), "--auth-tokens", tokens.toString());
+        publisher = BusPublisher.builder("127.0.0.1:" + grpcPort)
+                .credentials(dev.tailbus.protobus.client.BusCredentials.NONE.withToken("publisher-token-0001")).build();
+        await().atMost(WAIT).until(() -> text("connection").equals("access token needed"));
+
+        browser.findElement(By.id("token")).sendKeys("wrong-token-0003");
+        browser.findElement(By.id("token-use")).click();
+        await().atMost(WAIT).until(() -> text("connection").equals("access token refused"));
+        browser.findElement(By.id("token")).clear();
+        browser.findElement(By.id("token")).sendKeys("viewer-token-0002");
+        browser.findElement(By.id("token-use")).click();
+        await().atMost(WAIT).until(() -> text("connection").equals("live") && row("before/page") != null);
+        browser.manage().logs().get(LogType.BROWSER); // drained: the restarts' and refusals' lines are behind
+
+        // the live tail with the token (read through fetch: EventSource cannot send one)
+        browser.findElement(By.id("tail-pattern")).clear();
+        browser.findElement(By.id("tail-pattern")).sendKeys("token/");
+        browser.findElement(By.id("tail-history")).clear();
+        browser.findElement(By.id("tail-history")).sendKeys("0");
+        browser.findElement(By.id("tail-start")).click();
+        await().atMost(WAIT).until(() -> server.json("/api/server", "viewer-token-0002").getAsJsonObject()
+                .get("event_streams").getAsInt() == 1);
+        publisher.publish(BusEvent.of("token/a", "seen with a token".getBytes(StandardCharsets.UTF_8)));
+        await().atMost(WAIT).until(() -> tailLines().stream().anyMatch(l -> l.contains("seen with a token")));
+        await().atMost(WAIT).until(() -> text("tail-status").startsWith("Watching token/: 1 events"));
+        List<LogEntry> problems = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue()).toList();
+        assertThat(problems).as("the browser's console log once the token was taken").isEmpty();
     }
 
     private String text(String id) {
