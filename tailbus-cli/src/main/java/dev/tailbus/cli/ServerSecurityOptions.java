@@ -70,6 +70,9 @@ final class ServerSecurityOptions {
             builder.intercept(gate);
             SignalTrap.onHangup(gate::reload);
             LOG.info("checking " + gate.size() + " access tokens from " + authTokens + " (SIGHUP rereads it)");
+            if (gate.size() == 0) {
+                LOG.warning(authTokens + " holds no token: every call is refused until a SIGHUP rereads it with one");
+            }
         } else {
             // a server's SIGHUP means "reload" (systemctl reload, a closed terminal): never an exit
             SignalTrap.onHangup(() -> LOG.info("SIGHUP: nothing to reread (no --auth-tokens)"));

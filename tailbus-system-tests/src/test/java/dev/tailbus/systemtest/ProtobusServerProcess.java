@@ -30,9 +30,10 @@ public final class ProtobusServerProcess implements AutoCloseable {
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final Thread stderrDrain;
 
-    private ProtobusServerProcess(Process process, int port, BufferedReader rest) {
+    private ProtobusServerProcess(Process process, int port, String start, BufferedReader rest) {
         this.process = process;
         this.port = port;
+        stderr.append(start);
         Thread drain = stderrDrain = new Thread(() -> {
             try (rest) {
                 String line;
@@ -69,16 +70,16 @@ public final class ProtobusServerProcess implements AutoCloseable {
         Process process = builder.start();
         BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
         CompletableFuture<Integer> port = new CompletableFuture<>();
+        StringBuffer seen = new StringBuffer(); // the lines up to the listening one, kept in stderr()
         Thread portReader = new Thread(() -> port.completeAsync(() -> {
             try {
                 String line;
-                StringBuilder seen = new StringBuilder();
                 while ((line = err.readLine()) != null) {
+                    seen.append(line).append('\n');
                     Matcher m = LISTENING.matcher(line);
                     if (m.find()) {
                         return Integer.parseInt(m.group(1));
                     }
-                    seen.append(line).append('\n');
                 }
                 throw new IllegalStateException("server ended before listening: " + seen);
             } catch (IOException e) {
@@ -88,7 +89,8 @@ public final class ProtobusServerProcess implements AutoCloseable {
         portReader.setDaemon(true);
         portReader.start();
         try {
-            return new ProtobusServerProcess(process, port.get(60, TimeUnit.SECONDS), err);
+            int listening = port.get(60, TimeUnit.SECONDS);
+            return new ProtobusServerProcess(process, listening, seen.toString(), err);
         } catch (Exception e) {
             process.destroyForcibly();
             throw e;

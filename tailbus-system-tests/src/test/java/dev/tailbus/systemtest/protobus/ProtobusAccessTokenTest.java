@@ -162,6 +162,17 @@ class ProtobusAccessTokenTest {
         }
     }
 
+    @Test
+    void shouldWarnThatATokenFileWithNoTokenRefusesEveryCall() throws Exception {
+        Path empty = Files.writeString(root.resolve("no-tokens"), "# nobody yet\n");
+        try (ProtobusServerProcess closed = ProtobusServerProcess.start(Files.createDirectory(root.resolve("closed")),
+                "--auth-tokens", empty.toString())) {
+            assertThat(closed.stderr()).contains(empty + " holds no token: every call is refused");
+            Launcher.Result anyone = as(ADMIN, "x\n", "publish", "-t", "a", "-a", "127.0.0.1:" + closed.port());
+            assertThat(anyone.exitStatus()).isEqualTo(1);
+        }
+    }
+
     private static BusCredentials token(String token) {
         return BusCredentials.NONE.withToken(token);
     }
