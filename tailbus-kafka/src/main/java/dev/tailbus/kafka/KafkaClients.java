@@ -43,6 +43,11 @@ final class KafkaClients {
     }
 
     KafkaProducer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The producer's properties: acknowledged by every in-sync replica, idempotent, then the user's. */
+    Map<String, Object> producerProperties() {
         Map<String, Object> p = common("producer");
         p.put("acks", "all");
         p.put("enable.idempotence", true);
@@ -52,7 +57,7 @@ final class KafkaClients {
         p.put("max.block.ms", 15_000);
         p.put("compression.type", "none");
         p.putAll(settings.properties());
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        return p;
     }
 
     KafkaConsumer<byte[], byte[]> consumer(String role) {

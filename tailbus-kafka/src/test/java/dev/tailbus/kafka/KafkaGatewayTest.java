@@ -215,27 +215,8 @@ class KafkaGatewayTest {
             batch.addEvents(EncapsulatedEvent.newBuilder().setTopic(topics.get(i)).setPayload(com.google.protobuf.Any
                     .pack(BytesValue.of(ByteString.copyFromUtf8("e" + i)))));
         }
-        java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> answer =
-                new java.util.concurrent.CompletableFuture<>();
-        io.grpc.stub.StreamObserver<dev.tailbus.protobus.proto.EventBatch> call = ProtobusServiceGrpc.newStub(channel)
-                .publishBatch(new io.grpc.stub.StreamObserver<>() {
-                    @Override
-                    public void onNext(dev.tailbus.protobus.proto.Status value) {
-                        answer.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        answer.complete(dev.tailbus.protobus.proto.Status.getDefaultInstance());
-                    }
-                });
-        call.onNext(batch.build());
-        call.onCompleted();
+        java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> answer = publishRaw(channel,
+                batch.build());
         List<Long> positions = answer.get(30, TimeUnit.SECONDS).getPositionsList();
         assertThat(positions).hasSize(topics.size());
         for (int i = 0; i < topics.size(); i++) {
@@ -467,6 +448,102 @@ class KafkaGatewayTest {
         });
         assertThat(positions).as("nothing delivered twice").doesNotHaveDuplicates();
         assertThat(acked).isNotEmpty();
+    }
+
+    /** One PublishBatch call of {@code batch}: the gateway's Status, or its error. */
+    static java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> publishRaw(ManagedChannel channel,
+            dev.tailbus.protobus.proto.EventBatch batch) {
+        java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> answer =
+                new java.util.concurrent.CompletableFuture<>();
+        io.grpc.stub.StreamObserver<dev.tailbus.protobus.proto.EventBatch> call = ProtobusServiceGrpc.newStub(channel)
+                .publishBatch(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(dev.tailbus.protobus.proto.Status value) {
+                        answer.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        answer.complete(dev.tailbus.protobus.proto.Status.getDefaultInstance());
+                    }
+                });
+        call.onNext(batch);
+        call.onCompleted();
+        return answer;
+    }
+
+    /** The gRPC code a PublishBatch of one event with {@code text} on {@code topic} is answered with. */
+    static io.grpc.Status.Code publishCode(ManagedChannel channel, String topic, String text) throws Exception {
+        dev.tailbus.protobus.proto.EventBatch batch = dev.tailbus.protobus.proto.EventBatch.newBuilder()
+                .addEvents(EncapsulatedEvent.newBuilder().setTopic(topic).setPayload(com.google.protobuf.Any
+                        .pack(BytesValue.of(ByteString.copyFromUtf8(text))))).build();
+        try {
+            return io.grpc.Status.Code.values()[publishRaw(channel, batch).get(60, TimeUnit.SECONDS).getCode()];
+        } catch (java.util.concurrent.ExecutionException e) {
+            return io.grpc.Status.fromThrowable(e.getCause()).getCode();
+        }
+    }
+
+    @Test
+    void shouldAnswerUnavailableForWhatKafkaDidNotAcknowledgeWhileTheBrokerIsAwayAndLoseNothingItDid() throws Exception {
+        KafkaSettings settings = settings();
+        // Kafka's delivery timeout shortened, as a user would with --kafka-property: the refusal comes within seconds
+        ProtobusServer a = gateway(settings.withProperties(Map.of("delivery.timeout.ms", "4000",
+                "request.timeout.ms", "1500", "max.block.ms", "3000")));
+        ProtobusServer b = gateway(settings);
+        ManagedChannel channel = opened(new ClosingChannel(NettyChannelBuilder.forTarget(address(a)).usePlaintext()
+                .build())).channel;
+        BusSubscriber sub = opened(BusSubscriber.builder(address(b)).topics("u/").build());
+        assertThat(publishCode(channel, "u/x", "before")).isEqualTo(io.grpc.Status.Code.OK);
+        assertThat(text(take(sub, 1).get(0))).isEqualTo("before");
+
+        broker.stop();
+        io.grpc.Status.Code away;
+        long started = System.nanoTime();
+        try {
+            away = publishCode(channel, "u/x", "away");
+        } finally {
+            broker.start();
+        }
+        assertThat(away).as("an event Kafka did not acknowledge").isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("within the delivery timeout, and a margin")
+                .isLessThan(Duration.ofSeconds(30));
+
+        // the cluster is back: the same gateway accepts again, the subscriber (which waited) continues
+        List<String> accepted = new ArrayList<>();
+        AtomicInteger tries = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            String t = "after" + tries.incrementAndGet();
+            if (publishCode(channel, "u/x", t) == io.grpc.Status.Code.OK) {
+                accepted.add(t);
+                return true;
+            }
+            return false;
+        });
+        List<String> received = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            for (BusEvent e = sub.poll(Duration.ofMillis(100)); e != null; e = sub.poll(Duration.ZERO)) {
+                received.add(text(e));
+            }
+            return received.containsAll(accepted);
+        });
+        assertThat(received).as("nothing twice, the refused event not stored").doesNotHaveDuplicates()
+                .doesNotContain("away");
+        BusSubscriber fromStart = opened(BusSubscriber.builder(address(b)).topics("u/").since(Instant.ofEpochSecond(1))
+                .build());
+        List<String> kept = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            for (BusEvent e = fromStart.poll(Duration.ofMillis(100)); e != null; e = fromStart.poll(Duration.ZERO)) {
+                kept.add(text(e));
+            }
+            return kept.containsAll(accepted);
+        });
+        assertThat(kept).as("every acknowledged event kept, in order").startsWith("before").doesNotContain("away");
     }
 
     ProtobusServer gatewayOn(KafkaSettings settings, int port) {
