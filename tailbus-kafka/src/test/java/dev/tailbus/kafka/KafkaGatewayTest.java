@@ -37,6 +37,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -236,6 +237,62 @@ class KafkaGatewayTest {
         }
         assertThat(got).extracting(BusEvent::position).containsExactlyElementsOf(stored);
         assertThat(sub.poll(Duration.ofMillis(1000))).as("no copy from the second Kafka topic").isNull();
+    }
+
+    @Test
+    void shouldCreateTopicsWithTheirPartitionsOrUseThemAsTheyExistAndResumeExactlyAcrossPartitions() throws Exception {
+        KafkaSettings settings = settings("pre:p/", "{topic}:.*").withTopicLayout(Optional.of(3), Optional.of((short) 1));
+        String pre = new KafkaTopicNames(prefix).of("pre");
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", broker.bootstrap()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(pre, 2, (short) 1))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        ProtobusServer a = gateway(settings);
+        ProtobusServer b = gateway(settings);
+        List<String> topics = List.of("p/0", "p/1", "p/2", "p/3", "p/4", "q/0", "q/1", "q/2", "q/3", "q/4");
+        try (BusPublisher pub = BusPublisher.builder(address(a)).build()) {
+            for (int i = 0; i < 100; i++) {
+                pub.publish(text(topics.get(i % topics.size()), "e" + i));
+            }
+            pub.flush();
+        }
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", broker.bootstrap()))) {
+            Map<String, org.apache.kafka.clients.admin.TopicDescription> described = admin.describeTopics(List.of(pre,
+                    new KafkaTopicNames(prefix).of("q/3"), new KafkaTopicNames(prefix).of("p/3"))).allTopicNames()
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(described.get(pre).partitions()).as("used as it existed").hasSize(2);
+            assertThat(described.get(new KafkaTopicNames(prefix).of("q/3")).partitions()).as("made on first use")
+                    .hasSize(3);
+            // p/ events match both patterns: the second Kafka topic holds them too
+            assertThat(described).containsKey(new KafkaTopicNames(prefix).of("p/3"));
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> copies = consumer.partitionsFor(new KafkaTopicNames(prefix).of("p/3")).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            assertThat(consumer.endOffsets(copies).values().stream().mapToLong(Long::longValue).sum())
+                    .as("every p/3 event in its second Kafka topic").isEqualTo(10);
+        }
+
+        // the events of several partitions of several Kafka topics, each topic in its order; cut anywhere, resumed exactly
+        BusSubscriber first = BusSubscriber.builder(address(b)).topics("p/", "q/").since(Instant.ofEpochSecond(1))
+                .reconnectFor(Duration.ZERO).build();
+        List<BusEvent> part = take(first, 37);
+        byte[] token = first.resumeToken();
+        first.close();
+        BusSubscriber rest = opened(BusSubscriber.builder(address(a)).topics("p/", "q/").resumeToken(token).build());
+        List<BusEvent> all = new ArrayList<>(part);
+        all.addAll(take(rest, 63));
+        assertThat(rest.poll(Duration.ofMillis(1000))).as("nothing more, no copy").isNull();
+        assertThat(all).extracting(KafkaGatewayTest::text).doesNotHaveDuplicates().hasSize(100);
+        assertThat(all).extracting(BusEvent::position).doesNotHaveDuplicates();
+        for (String topic : topics) {
+            List<Integer> order = all.stream().filter(e -> e.topic().equals(topic))
+                    .map(e -> Integer.parseInt(text(e).substring(1))).toList();
+            assertThat(order).as(topic).hasSize(10).isSorted();
+        }
     }
 
     @Test
