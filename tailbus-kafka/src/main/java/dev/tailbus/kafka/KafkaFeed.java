@@ -40,7 +40,9 @@ import org.apache.kafka.common.errors.WakeupException;
  * <p>Each event goes out with its position (field 100) and the resume token after it (field
  * 101) appended to the stored bytes, written once, where the session sends it: the consumer's
  * values are views of Kafka's fetched bytes, queued as the records Kafka made, with nothing
- * copied or made per event before that write. The token names, for every partition read, the next offset:
+ * copied or made per event before that write. A view keeps the fetch response it lies in until
+ * it is delivered; the queue's byte budget bounds how much is queued, as the consumer itself
+ * would hold a response until its last record was polled. The token names, for every partition read, the next offset:
  * during the history, a partition whose history is not all delivered yet stands at its next
  * history event (resuming there delivers the rest of it, and possibly other topics' events in
  * between, nothing twice); once its history is out, at the snapshot's end, where live reading
