@@ -2,11 +2,15 @@ package dev.tailbus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tailbus.kafka.KafkaSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code protobus-server --log kafka} refuses what only a store of files has, before it looks for a cluster. */
@@ -47,5 +51,22 @@ class KafkaGatewayOptionsTest {
         assertThat(out.status()).isEqualTo(2);
         assertThat(out.stderr().strip().lines()).containsExactly(
                 "tailbus protobus-server: the --kafka-* options need --log kafka");
+    }
+
+    @Test
+    void shouldPassAPropertiesFileAndRepeatedPropertiesToTheKafkaClientsTheRepeatedOnesWinning(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("client.properties");
+        Files.writeString(file, "security.protocol=SSL\nacks=1\n");
+        KafkaOptions options = new KafkaOptions();
+        new CommandLine(new Object() {
+            @CommandLine.Mixin
+            KafkaOptions kafka = options;
+        }).parseArgs("--kafka-bootstrap", "k1:9092,k2:9092", "--kafka-properties", file.toString(),
+                "--kafka-property", "acks=all", "--kafka-property", "sasl.jaas.config=a=b");
+        KafkaSettings settings = options.settings(List.of("{topic}:.*"));
+        assertThat(settings.bootstrap()).isEqualTo("k1:9092,k2:9092");
+        assertThat(settings.properties()).containsEntry("security.protocol", "SSL").containsEntry("acks", "all")
+                .containsEntry("sasl.jaas.config", "a=b");
     }
 }
