@@ -1,5 +1,6 @@
 package dev.tailbus.kafka;
 
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -8,6 +9,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Makes the Kafka clients of one log from its settings: tailbus's defaults (an idempotent
@@ -40,6 +43,11 @@ final class KafkaClients {
     }
 
     KafkaProducer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The producer's properties: acknowledged by every in-sync replica, idempotent, then the user's. */
+    Map<String, Object> producerProperties() {
         Map<String, Object> p = common("producer");
         p.put("acks", "all");
         p.put("enable.idempotence", true);
@@ -49,10 +57,23 @@ final class KafkaClients {
         p.put("max.block.ms", 15_000);
         p.put("compression.type", "none");
         p.putAll(settings.properties());
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        return p;
     }
 
     KafkaConsumer<byte[], byte[]> consumer(String role) {
+        return consumer(role, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * A consumer whose keys and values are views of the fetched bytes (Kafka's responses are not
+     * reused: a view stays valid), not copies: a subscription writes each value once, into its
+     * message.
+     */
+    KafkaConsumer<ByteBuffer, ByteBuffer> viewConsumer(String role) {
+        return consumer(role, new ByteBufferDeserializer(), new ByteBufferDeserializer());
+    }
+
+    private <K, V> KafkaConsumer<K, V> consumer(String role, Deserializer<K> keys, Deserializer<V> values) {
         Map<String, Object> p = common(role);
         p.put("enable.auto.commit", false);
         p.put("auto.offset.reset", "earliest");
@@ -61,7 +82,7 @@ final class KafkaClients {
         p.put("max.poll.records", 2000);
         p.putAll(settings.properties());
         p.remove("group.id"); // partitions are assigned, never a group's
-        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(p, keys, values);
     }
 
     Admin admin() {

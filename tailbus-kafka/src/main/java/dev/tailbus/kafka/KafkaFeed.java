@@ -4,7 +4,7 @@ import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.log.EventWire;
 import dev.tailbus.core.log.FeedStart;
 import dev.tailbus.core.log.LogFeed;
-import dev.tailbus.core.log.StoredEvent;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
@@ -37,7 +38,11 @@ import org.apache.kafka.common.errors.WakeupException;
  * data topics that may hold matching topics are found every second and read from their beginning.
  *
  * <p>Each event goes out with its position (field 100) and the resume token after it (field
- * 101) appended to the stored bytes. The token names, for every partition read, the next offset:
+ * 101) appended to the stored bytes, written once, where the session sends it: the consumer's
+ * values are views of Kafka's fetched bytes, queued as the records Kafka made, with nothing
+ * copied or made per event before that write. A view keeps the fetch response it lies in until
+ * it is delivered; the queue's byte budget bounds how much is queued, as the consumer itself
+ * would hold a response until its last record was polled. The token names, for every partition read, the next offset:
  * during the history, a partition whose history is not all delivered yet stands at its next
  * history event (resuming there delivers the rest of it, and possibly other topics' events in
  * between, nothing twice); once its history is out, at the snapshot's end, where live reading
@@ -60,8 +65,8 @@ final class KafkaFeed implements LogFeed {
     record Item(long base, long offset, String topic, long timeMs, byte[] value) {
     }
 
-    /** The events of one poll, and the bytes of the budget they hold. */
-    record Chunk(List<Item> items, int bytes) {
+    /** The wanted records of one partition in one poll, and the bytes of the budget they hold. */
+    record Chunk(long base, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records, int bytes) {
     }
 
     /** A history: its events in delivery order, and the offsets it stands at afterwards. */
@@ -71,7 +76,7 @@ final class KafkaFeed implements LogFeed {
     private final KafkaLog log;
     private final Predicate<String> filter;
     private final long sinceNanos;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
     /** What the poller read, a poll's worth of events per entry, with their charge to the budget. */
     private final ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>();
     private final Semaphore budget = new Semaphore(QUEUE_BYTES);
@@ -87,6 +92,15 @@ final class KafkaFeed implements LogFeed {
     /** The chunk being delivered, and where in it. */
     private Chunk current;
     private int index;
+    /** The next event, between {@link #nextSize()} and {@link #takeNext}: taken from its source, not delivered. */
+    private boolean peeked;
+    private long peekBase;
+    private long peekPosition;
+    /** The next offset of its partition once it is delivered. */
+    private long peekNext;
+    private ByteBuffer peekValue;
+    private int peekTokenSize;
+    private int peekSize;
     private volatile Runnable hook = () -> { };
     private volatile boolean closed;
 
@@ -143,7 +157,7 @@ final class KafkaFeed implements LogFeed {
         for (TopicPartition tp : partitions) {
             next.putIfAbsent(bases.get(tp), from.get(tp));
         }
-        this.consumer = log.clients().consumer("feed");
+        this.consumer = log.clients().viewConsumer("feed");
         try {
             consumer.assign(partitions);
             for (TopicPartition tp : partitions) {
@@ -224,47 +238,73 @@ final class KafkaFeed implements LogFeed {
     }
 
     @Override
-    public StoredEvent next() {
+    public int nextSize() {
+        if (peeked) {
+            return peekSize;
+        }
         if (history != null) {
             if (history.hasNext()) {
                 Item h = history.next();
                 long last = historyLast.get(h.base());
-                next.put(h.base(), h.offset() == last ? historyEnd.get(h.base()) : h.offset() + 1);
-                return event(h);
+                return peek(h.base(), h.offset(), h.offset() == last ? historyEnd.get(h.base()) : h.offset() + 1,
+                        ByteBuffer.wrap(h.value()));
             }
             history = null;
         }
-        if (current == null || index == current.items().size()) {
+        if (current == null || index == current.records().size()) {
             if (current != null) {
                 budget.release(current.bytes());
             }
             current = queue.poll();
             index = 0;
             if (current == null) {
-                return null;
+                return -1;
             }
         }
-        Item item = current.items().get(index++);
-        next.put(item.base(), item.offset() + 1);
-        return event(item);
+        ConsumerRecord<ByteBuffer, ByteBuffer> r = current.records().get(index++);
+        return peek(current.base(), r.offset(), r.offset() + 1, r.value());
     }
 
-    private StoredEvent event(Item item) {
-        long position = Positions.of(item.base(), item.offset());
-        int tokenSize = next.tokenSize();
-        byte[] value = item.value();
-        int size = value.length + 2 + EventWire.varintSize(position) + 2 + EventWire.varintSize(tokenSize) + tokenSize;
-        byte[] out = new byte[size];
-        System.arraycopy(value, 0, out, 0, value.length);
-        int at = value.length;
+    /** Holds the event at {@code offset} until it is taken; its size with the fields appended. */
+    private int peek(long base, long offset, long nextOffset, ByteBuffer value) {
+        peekBase = base;
+        peekPosition = Positions.of(base, offset);
+        peekNext = nextOffset;
+        peekValue = value;
+        peekTokenSize = next.tokenSizeAfter(base, nextOffset);
+        peekSize = value.remaining() + 2 + EventWire.varintSize(peekPosition) + 2
+                + EventWire.varintSize(peekTokenSize) + peekTokenSize;
+        peeked = true;
+        return peekSize;
+    }
+
+    /**
+     * Writes the held event: its stored bytes, its position, and the token after it.
+     *
+     * <pre>
+     *   out = value | 0xA0 0x06 | varint(position) | 0xAA 0x06 | varint(token length) | token
+     *                 field 100, varint           field 101, bytes
+     * </pre>
+     */
+    @Override
+    public void takeNext(byte[] out, int offset) {
+        if (!peeked) {
+            throw new IllegalStateException("takeNext before nextSize");
+        }
+        peeked = false;
+        next.put(peekBase, peekNext);
+        ByteBuffer value = peekValue;
+        peekValue = null;
+        int length = value.remaining();
+        value.get(value.position(), out, offset, length);
+        int at = offset + length;
         out[at++] = POSITION_TAG0;
         out[at++] = TAG1;
-        at = EventWire.writeVarint(out, at, position);
+        at = EventWire.writeVarint(out, at, peekPosition);
         out[at++] = TOKEN_TAG0;
         out[at++] = TAG1;
-        at = EventWire.writeVarint(out, at, tokenSize);
-        next.writeToken(out, at); // straight into the event: no token array per event
-        return new StoredEvent(position, item.topic(), item.timeMs() * 1_000_000L, out);
+        at = EventWire.writeVarint(out, at, peekTokenSize);
+        next.writeToken(out, at);
     }
 
     @Override
@@ -277,13 +317,7 @@ final class KafkaFeed implements LogFeed {
     private void poll() {
         long lastDiscovery = System.nanoTime();
         EventWire.Fields fields = new EventWire.Fields();
-        // consecutive records mostly share their key and partition: decode and look up once
-        byte[] lastKey = null;
-        String lastTopic = null;
-        String lastKafkaTopic = null;
-        int lastPartition = -1;
-        boolean lastWanted = false;
-        long lastBase = 0;
+        long sinceMs = Math.floorDiv(sinceNanos, 1_000_000L);
         try {
             while (!closed) {
                 if (System.nanoTime() - lastDiscovery > DISCOVERY_NANOS) {
@@ -295,9 +329,7 @@ final class KafkaFeed implements LogFeed {
                     java.util.concurrent.locks.LockSupport.parkNanos(DISCOVERY_NANOS / 5);
                     continue;
                 }
-                List<Item> items = new ArrayList<>();
-                int bytes = 0;
-                org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> polled;
+                ConsumerRecords<ByteBuffer, ByteBuffer> polled;
                 try {
                     polled = consumer.poll(Duration.ofMillis(200));
                 } catch (WakeupException e) {
@@ -308,43 +340,23 @@ final class KafkaFeed implements LogFeed {
                     java.util.concurrent.locks.LockSupport.parkNanos(DISCOVERY_NANOS / 2);
                     continue;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : polled) {
-                    if (r.key() == null || r.value() == null) {
+                boolean queued = false;
+                for (TopicPartition tp : polled.partitions()) {
+                    Chunk chunk = wanted(tp, polled.records(tp), fields, sinceMs);
+                    if (chunk == null) {
                         continue;
                     }
-                    if (r.partition() != lastPartition || !r.topic().equals(lastKafkaTopic)) {
-                        lastKafkaTopic = r.topic();
-                        lastPartition = r.partition();
-                        lastBase = bases.get(new TopicPartition(r.topic(), r.partition()));
-                        lastKey = null;
+                    while (!budget.tryAcquire(chunk.bytes(), 100, TimeUnit.MILLISECONDS)) {
+                        if (closed) {
+                            return;
+                        }
                     }
-                    if (!java.util.Arrays.equals(r.key(), lastKey)) {
-                        lastKey = r.key();
-                        lastTopic = new String(r.key(), StandardCharsets.UTF_8);
-                        lastWanted = filter.test(lastTopic) && log.router().isHome(r.topic(), lastTopic);
-                    }
-                    if (!lastWanted) {
-                        continue;
-                    }
-                    if (sinceNanos >= 0 && r.timestamp() <= Math.floorDiv(sinceNanos, 1_000_000L)
-                            && EventWire.parse(r.value(), 0, r.value().length, fields)
-                            && fields.receiveTimeNanos < sinceNanos) {
-                        continue; // same millisecond, earlier nanosecond
-                    }
-                    items.add(new Item(lastBase, r.offset(), lastTopic, r.timestamp(), r.value()));
-                    bytes += r.value().length + 64;
+                    queue.add(chunk);
+                    queued = true;
                 }
-                if (items.isEmpty()) {
-                    continue;
+                if (queued) {
+                    hook.run();
                 }
-                int charge = Math.min(QUEUE_BYTES, bytes);
-                while (!budget.tryAcquire(charge, 100, TimeUnit.MILLISECONDS)) {
-                    if (closed) {
-                        return;
-                    }
-                }
-                queue.add(new Chunk(items, charge));
-                hook.run();
             }
         } catch (WakeupException | InterruptedException e) {
             // closed
@@ -355,6 +367,53 @@ final class KafkaFeed implements LogFeed {
         } finally {
             consumer.close(Duration.ZERO);
         }
+    }
+
+    /**
+     * The records of one partition's poll that the subscription receives, as a chunk: Kafka's own
+     * list when it wants them all (the usual case), else the wanted ones; null when none.
+     * Consecutive records mostly share their key (the protobus topic): it is decoded and checked
+     * once per run of equal keys.
+     */
+    private Chunk wanted(TopicPartition tp, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records,
+                         EventWire.Fields fields, long sinceMs) {
+        long base = bases.get(tp);
+        List<ConsumerRecord<ByteBuffer, ByteBuffer>> kept = null; // null while every record so far is wanted
+        ByteBuffer lastKey = null;
+        boolean lastWanted = false;
+        long bytes = 0;
+        for (int i = 0; i < records.size(); i++) {
+            ConsumerRecord<ByteBuffer, ByteBuffer> r = records.get(i);
+            ByteBuffer key = r.key();
+            boolean wanted;
+            if (key == null || r.value() == null) {
+                wanted = false;
+            } else {
+                if (!key.equals(lastKey)) {
+                    lastKey = key;
+                    String topic = StandardCharsets.UTF_8.decode(key.duplicate()).toString();
+                    lastWanted = filter.test(topic) && log.router().isHome(tp.topic(), topic);
+                }
+                wanted = lastWanted && !(sinceNanos >= 0 && r.timestamp() <= sinceMs && before(r.value(), fields));
+            }
+            if (wanted) {
+                bytes += r.value().remaining() + 64;
+                if (kept != null) {
+                    kept.add(r);
+                }
+            } else if (kept == null) {
+                kept = new ArrayList<>(records.subList(0, i));
+            }
+        }
+        List<ConsumerRecord<ByteBuffer, ByteBuffer>> out = kept == null ? records : kept;
+        return out.isEmpty() ? null : new Chunk(base, out, (int) Math.min(QUEUE_BYTES, bytes));
+    }
+
+    /** Whether the event was received before {@link #sinceNanos} (within its millisecond). */
+    private boolean before(ByteBuffer value, EventWire.Fields fields) {
+        byte[] bytes = new byte[value.remaining()];
+        value.get(value.position(), bytes);
+        return EventWire.parse(bytes, 0, bytes.length, fields) && fields.receiveTimeNanos < sinceNanos;
     }
 
     /** Adds data topics and partitions that appeared since, read from their beginning. */

@@ -8,9 +8,10 @@ import java.util.TreeMap;
 /**
  * What a subscription's resume token holds, kept as it changes: for every partition it reads
  * (by {@link Positions} base), the next offset after what it delivered. Two arrays sorted by
- * base, so that an event costs a look at the partition of the event before (mostly the same)
- * and its token is written straight into the outgoing bytes, with the layout of
- * {@link ResumeToken}: no boxed map entry, no token array per event.
+ * base, and the token itself, encoded as {@link ResumeToken} lays it out and mended in place: an
+ * event changes one entry, whose varint is rewritten where it stands (an entry's length is set by
+ * its base's high bits, so it keeps its place), and the token is copied into the outgoing bytes
+ * as it is: no boxed map entry, no token array per event, no work per partition per event.
  *
  * <p>Not thread-safe: one subscription's thread.
  */
@@ -20,11 +21,19 @@ final class NextOffsets {
     private int size;
     /** Where the last look found its base. */
     private int last = -1;
+    /** The token now, valid when {@link #encoded} is true, and where each entry's varint starts in it. */
+    private byte[] token = new byte[64];
+    private int[] entryAt = new int[4];
+    private int tokenSize;
+    private boolean encoded;
 
     /** Sets the next offset of the partition with {@code base}. */
     void put(long base, long offset) {
-        int at = indexOf(base); // first: it may replace the arrays
-        offsets[at] = offset;
+        int at = find(base);
+        if (at < 0) {
+            at = insert(-at - 1, base);
+        }
+        set(at, offset);
     }
 
     /** Sets it only for a partition not there yet. */
@@ -40,7 +49,7 @@ final class NextOffsets {
         if (at < 0) {
             put(base, offset);
         } else if (offset < offsets[at]) {
-            offsets[at] = offset;
+            set(at, offset);
         }
     }
 
@@ -55,28 +64,69 @@ final class NextOffsets {
 
     /** The length of the token now. */
     int tokenSize() {
-        int n = 1 + EventWire.varintSize(size);
-        for (int i = 0; i < size; i++) {
-            n += EventWire.varintSize(Positions.entry(bases[i], offsets[i]));
+        encode();
+        return tokenSize;
+    }
+
+    /** The length the token would have after {@link #put put(base, offset)}, which this does not do. */
+    int tokenSizeAfter(long base, long offset) {
+        encode();
+        int at = find(base);
+        if (at < 0) {
+            return tokenSize - EventWire.varintSize(size) + EventWire.varintSize(size + 1)
+                    + EventWire.varintSize(Positions.entry(base, offset));
         }
-        return n;
+        return tokenSize - EventWire.varintSize(Positions.entry(base, offsets[at]))
+                + EventWire.varintSize(Positions.entry(base, offset));
     }
 
     /** Writes the token now into {@code out} at {@code at}; returns the index after it. */
     int writeToken(byte[] out, int at) {
-        out[at++] = ResumeToken.VERSION;
-        at = EventWire.writeVarint(out, at, size);
-        for (int i = 0; i < size; i++) {
-            at = EventWire.writeVarint(out, at, Positions.entry(bases[i], offsets[i]));
-        }
-        return at;
+        encode();
+        System.arraycopy(token, 0, out, at, tokenSize);
+        return at + tokenSize;
     }
 
     /** The token now, as {@link ResumeToken#encode} of {@link #toMap()} gives it. */
     byte[] token() {
-        byte[] out = new byte[tokenSize()];
-        writeToken(out, 0);
-        return out;
+        encode();
+        return Arrays.copyOf(token, tokenSize);
+    }
+
+    private void set(int at, long offset) {
+        if (encoded) {
+            long before = Positions.entry(bases[at], offsets[at]);
+            long after = Positions.entry(bases[at], offset);
+            if (EventWire.varintSize(before) == EventWire.varintSize(after)) {
+                EventWire.writeVarint(token, entryAt[at], after);
+            } else {
+                encoded = false;
+            }
+        }
+        offsets[at] = offset;
+    }
+
+    /** Makes the token from the entries when a change moved them. */
+    private void encode() {
+        if (encoded) {
+            return;
+        }
+        int need = 1 + 10 + 10 * size;
+        if (token.length < need) {
+            token = new byte[Math.max(need, 2 * token.length)];
+        }
+        if (entryAt.length < bases.length) {
+            entryAt = new int[bases.length];
+        }
+        int at = 0;
+        token[at++] = ResumeToken.VERSION;
+        at = EventWire.writeVarint(token, at, size);
+        for (int i = 0; i < size; i++) {
+            entryAt[i] = at;
+            at = EventWire.writeVarint(token, at, Positions.entry(bases[i], offsets[i]));
+        }
+        tokenSize = at;
+        encoded = true;
     }
 
     private int find(long base) {
@@ -90,12 +140,8 @@ final class NextOffsets {
         return at;
     }
 
-    private int indexOf(long base) {
-        int at = find(base);
-        if (at >= 0) {
-            return at;
-        }
-        at = -at - 1;
+    /** Adds the partition with {@code base} at {@code at}, offset 0 until set. */
+    private int insert(int at, long base) {
         if (size == bases.length) {
             bases = Arrays.copyOf(bases, 2 * size);
             offsets = Arrays.copyOf(offsets, 2 * size);
@@ -103,8 +149,10 @@ final class NextOffsets {
         System.arraycopy(bases, at, bases, at + 1, size - at);
         System.arraycopy(offsets, at, offsets, at + 1, size - at);
         bases[at] = base;
+        offsets[at] = 0;
         size++;
         last = at;
+        encoded = false;
         return at;
     }
 }

@@ -37,6 +37,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -215,27 +216,8 @@ class KafkaGatewayTest {
             batch.addEvents(EncapsulatedEvent.newBuilder().setTopic(topics.get(i)).setPayload(com.google.protobuf.Any
                     .pack(BytesValue.of(ByteString.copyFromUtf8("e" + i)))));
         }
-        java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> answer =
-                new java.util.concurrent.CompletableFuture<>();
-        io.grpc.stub.StreamObserver<dev.tailbus.protobus.proto.EventBatch> call = ProtobusServiceGrpc.newStub(channel)
-                .publishBatch(new io.grpc.stub.StreamObserver<>() {
-                    @Override
-                    public void onNext(dev.tailbus.protobus.proto.Status value) {
-                        answer.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        answer.complete(dev.tailbus.protobus.proto.Status.getDefaultInstance());
-                    }
-                });
-        call.onNext(batch.build());
-        call.onCompleted();
+        java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> answer = publishRaw(channel,
+                batch.build());
         List<Long> positions = answer.get(30, TimeUnit.SECONDS).getPositionsList();
         assertThat(positions).hasSize(topics.size());
         for (int i = 0; i < topics.size(); i++) {
@@ -255,6 +237,62 @@ class KafkaGatewayTest {
         }
         assertThat(got).extracting(BusEvent::position).containsExactlyElementsOf(stored);
         assertThat(sub.poll(Duration.ofMillis(1000))).as("no copy from the second Kafka topic").isNull();
+    }
+
+    @Test
+    void shouldCreateTopicsWithTheirPartitionsOrUseThemAsTheyExistAndResumeExactlyAcrossPartitions() throws Exception {
+        KafkaSettings settings = settings("pre:p/", "{topic}:.*").withTopicLayout(Optional.of(3), Optional.of((short) 1));
+        String pre = new KafkaTopicNames(prefix).of("pre");
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", broker.bootstrap()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(pre, 2, (short) 1))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        ProtobusServer a = gateway(settings);
+        ProtobusServer b = gateway(settings);
+        List<String> topics = List.of("p/0", "p/1", "p/2", "p/3", "p/4", "q/0", "q/1", "q/2", "q/3", "q/4");
+        try (BusPublisher pub = BusPublisher.builder(address(a)).build()) {
+            for (int i = 0; i < 100; i++) {
+                pub.publish(text(topics.get(i % topics.size()), "e" + i));
+            }
+            pub.flush();
+        }
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", broker.bootstrap()))) {
+            Map<String, org.apache.kafka.clients.admin.TopicDescription> described = admin.describeTopics(List.of(pre,
+                    new KafkaTopicNames(prefix).of("q/3"), new KafkaTopicNames(prefix).of("p/3"))).allTopicNames()
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(described.get(pre).partitions()).as("used as it existed").hasSize(2);
+            assertThat(described.get(new KafkaTopicNames(prefix).of("q/3")).partitions()).as("made on first use")
+                    .hasSize(3);
+            // p/ events match both patterns: the second Kafka topic holds them too
+            assertThat(described).containsKey(new KafkaTopicNames(prefix).of("p/3"));
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrap()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> copies = consumer.partitionsFor(new KafkaTopicNames(prefix).of("p/3")).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            assertThat(consumer.endOffsets(copies).values().stream().mapToLong(Long::longValue).sum())
+                    .as("every p/3 event in its second Kafka topic").isEqualTo(10);
+        }
+
+        // the events of several partitions of several Kafka topics, each topic in its order; cut anywhere, resumed exactly
+        BusSubscriber first = BusSubscriber.builder(address(b)).topics("p/", "q/").since(Instant.ofEpochSecond(1))
+                .reconnectFor(Duration.ZERO).build();
+        List<BusEvent> part = take(first, 37);
+        byte[] token = first.resumeToken();
+        first.close();
+        BusSubscriber rest = opened(BusSubscriber.builder(address(a)).topics("p/", "q/").resumeToken(token).build());
+        List<BusEvent> all = new ArrayList<>(part);
+        all.addAll(take(rest, 63));
+        assertThat(rest.poll(Duration.ofMillis(1000))).as("nothing more, no copy").isNull();
+        assertThat(all).extracting(KafkaGatewayTest::text).doesNotHaveDuplicates().hasSize(100);
+        assertThat(all).extracting(BusEvent::position).doesNotHaveDuplicates();
+        for (String topic : topics) {
+            List<Integer> order = all.stream().filter(e -> e.topic().equals(topic))
+                    .map(e -> Integer.parseInt(text(e).substring(1))).toList();
+            assertThat(order).as(topic).hasSize(10).isSorted();
+        }
     }
 
     @Test
@@ -467,6 +505,102 @@ class KafkaGatewayTest {
         });
         assertThat(positions).as("nothing delivered twice").doesNotHaveDuplicates();
         assertThat(acked).isNotEmpty();
+    }
+
+    /** One PublishBatch call of {@code batch}: the gateway's Status, or its error. */
+    static java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> publishRaw(ManagedChannel channel,
+            dev.tailbus.protobus.proto.EventBatch batch) {
+        java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> answer =
+                new java.util.concurrent.CompletableFuture<>();
+        io.grpc.stub.StreamObserver<dev.tailbus.protobus.proto.EventBatch> call = ProtobusServiceGrpc.newStub(channel)
+                .publishBatch(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(dev.tailbus.protobus.proto.Status value) {
+                        answer.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        answer.complete(dev.tailbus.protobus.proto.Status.getDefaultInstance());
+                    }
+                });
+        call.onNext(batch);
+        call.onCompleted();
+        return answer;
+    }
+
+    /** The gRPC code a PublishBatch of one event with {@code text} on {@code topic} is answered with. */
+    static io.grpc.Status.Code publishCode(ManagedChannel channel, String topic, String text) throws Exception {
+        dev.tailbus.protobus.proto.EventBatch batch = dev.tailbus.protobus.proto.EventBatch.newBuilder()
+                .addEvents(EncapsulatedEvent.newBuilder().setTopic(topic).setPayload(com.google.protobuf.Any
+                        .pack(BytesValue.of(ByteString.copyFromUtf8(text))))).build();
+        try {
+            return io.grpc.Status.Code.values()[publishRaw(channel, batch).get(60, TimeUnit.SECONDS).getCode()];
+        } catch (java.util.concurrent.ExecutionException e) {
+            return io.grpc.Status.fromThrowable(e.getCause()).getCode();
+        }
+    }
+
+    @Test
+    void shouldAnswerUnavailableForWhatKafkaDidNotAcknowledgeWhileTheBrokerIsAwayAndLoseNothingItDid() throws Exception {
+        KafkaSettings settings = settings();
+        // Kafka's delivery timeout shortened, as a user would with --kafka-property: the refusal comes within seconds
+        ProtobusServer a = gateway(settings.withProperties(Map.of("delivery.timeout.ms", "4000",
+                "request.timeout.ms", "1500", "max.block.ms", "3000")));
+        ProtobusServer b = gateway(settings);
+        ManagedChannel channel = opened(new ClosingChannel(NettyChannelBuilder.forTarget(address(a)).usePlaintext()
+                .build())).channel;
+        BusSubscriber sub = opened(BusSubscriber.builder(address(b)).topics("u/").build());
+        assertThat(publishCode(channel, "u/x", "before")).isEqualTo(io.grpc.Status.Code.OK);
+        assertThat(text(take(sub, 1).get(0))).isEqualTo("before");
+
+        broker.stop();
+        io.grpc.Status.Code away;
+        long started = System.nanoTime();
+        try {
+            away = publishCode(channel, "u/x", "away");
+        } finally {
+            broker.start();
+        }
+        assertThat(away).as("an event Kafka did not acknowledge").isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("within the delivery timeout, and a margin")
+                .isLessThan(Duration.ofSeconds(30));
+
+        // the cluster is back: the same gateway accepts again, the subscriber (which waited) continues
+        List<String> accepted = new ArrayList<>();
+        AtomicInteger tries = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            String t = "after" + tries.incrementAndGet();
+            if (publishCode(channel, "u/x", t) == io.grpc.Status.Code.OK) {
+                accepted.add(t);
+                return true;
+            }
+            return false;
+        });
+        List<String> received = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            for (BusEvent e = sub.poll(Duration.ofMillis(100)); e != null; e = sub.poll(Duration.ZERO)) {
+                received.add(text(e));
+            }
+            return received.containsAll(accepted);
+        });
+        assertThat(received).as("nothing twice, the refused event not stored").doesNotHaveDuplicates()
+                .doesNotContain("away");
+        BusSubscriber fromStart = opened(BusSubscriber.builder(address(b)).topics("u/").since(Instant.ofEpochSecond(1))
+                .build());
+        List<String> kept = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            for (BusEvent e = fromStart.poll(Duration.ofMillis(100)); e != null; e = fromStart.poll(Duration.ZERO)) {
+                kept.add(text(e));
+            }
+            return kept.containsAll(accepted);
+        });
+        assertThat(kept).as("every acknowledged event kept, in order").startsWith("before").doesNotContain("away");
     }
 
     ProtobusServer gatewayOn(KafkaSettings settings, int port) {

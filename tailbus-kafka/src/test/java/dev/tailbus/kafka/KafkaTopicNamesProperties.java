@@ -81,7 +81,9 @@ class KafkaTopicNamesProperties {
             long offset = steps.get(i) * 1_000_003L;
             switch (i % 3) {
                 case 0 -> {
+                    int predicted = kept.tokenSizeAfter(base, offset);
                     kept.put(base, offset);
+                    assertThat(kept.tokenSize()).as("the size told before the change").isEqualTo(predicted);
                     next.put(base, offset);
                 }
                 case 1 -> {

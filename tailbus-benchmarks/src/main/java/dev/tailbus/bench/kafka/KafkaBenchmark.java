@@ -178,14 +178,27 @@ public final class KafkaBenchmark {
     /** CPU microseconds per event of the last measure spent by the broker alone. */
     private static double lastBrokerMicros;
 
-    /** CPU time so far, in nanoseconds, of this process and of the broker. */
-    private record Cpu(long own, long broker) {
+    /** With {@code -Dtailbus.bench.threads=true}: each measure's CPU time per event of every thread, to stderr. */
+    private static final boolean PER_THREAD = Boolean.getBoolean("tailbus.bench.threads");
+
+    /** CPU time so far, in nanoseconds, of this process and of the broker (and, when asked, per thread). */
+    private record Cpu(long own, long broker, Map<String, Long> threads) {
         static Cpu now() {
             long own = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                     .getOperatingSystemMXBean()).getProcessCpuTime();
             long broker = ProcessHandle.of(brokerPid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos)
                     .orElse(0L);
-            return new Cpu(own, broker);
+            Map<String, Long> threads = new java.util.HashMap<>();
+            if (PER_THREAD) {
+                java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    long cpu = mx.getThreadCpuTime(t.threadId());
+                    if (cpu > 0) {
+                        threads.merge(t.getName().replaceAll("[0-9]+", "N"), cpu, Long::sum);
+                    }
+                }
+            }
+            return new Cpu(own, broker, threads);
         }
     }
 
@@ -194,6 +207,15 @@ public final class KafkaBenchmark {
         Cpu end = Cpu.now();
         lastCpuMicros = (end.own() - start.own() + end.broker() - start.broker()) / 1e3 / Math.max(1, events);
         lastBrokerMicros = (end.broker() - start.broker()) / 1e3 / Math.max(1, events);
+        if (PER_THREAD) {
+            StringBuilder line = new StringBuilder("  CPU us/event by thread:");
+            end.threads().entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - start.threads().getOrDefault(e.getKey(), 0L)))
+                    .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> line.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / 1e3 / events)));
+            line.append(String.format(" broker %.2f", lastBrokerMicros));
+            System.err.println(line);
+        }
     }
 
     private static String median(List<Double> ratios) {

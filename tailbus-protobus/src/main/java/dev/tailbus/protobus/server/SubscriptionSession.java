@@ -4,7 +4,6 @@ import dev.tailbus.core.TailbusException;
 import dev.tailbus.core.log.AppendedEvent;
 import dev.tailbus.core.log.FeedStart;
 import dev.tailbus.core.log.LogFeed;
-import dev.tailbus.core.log.StoredEvent;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 
@@ -51,6 +50,8 @@ final class SubscriptionSession {
     private volatile long snapshot;
     /** On a log without one order of positions: the log's own feed, which replaces the cursor. */
     private LogFeed feed;
+    /** What is sent next: the cursor's events, or the feed's with the unstored ones between. */
+    private EventSource source;
 
     SubscriptionSession(ServerCallStreamObserver<byte[]> observer, boolean batched, TopicFilter filter,
                         ProtobusService service) {
@@ -85,6 +86,7 @@ final class SubscriptionSession {
             feed = service.log().openFeed(filter, new FeedStart(historyDepth, afterPosition, sinceNanos, resumeToken));
             if (feed != null) {
                 feed.onData(this::onAppend);
+                source = EventSource.ofFeed(feed, unstored);
                 started = true;
                 drainer.wake();
                 return;
@@ -94,6 +96,7 @@ final class SubscriptionSession {
             RecentEvents ring = service.registry().recent();
             SessionRegistry registry = service.registry();
             cursor = new SubscriptionCursor(service.log(), ring, registry::announcedPosition, unstored, filter, start);
+            source = EventSource.ofArrays(cursor::next);
         } catch (TailbusException e) {
             // No drain runs before started is set: finishing here is safe.
             finish((e.kind() == TailbusException.Kind.BAD_INPUT ? Status.INVALID_ARGUMENT : Status.UNAVAILABLE)
@@ -241,21 +244,7 @@ final class SubscriptionSession {
 
     /** The next message to send: one event, or a batch of them; null when nothing is due. */
     private byte[] take() {
-        return encoder == null ? nextEvent() : encoder.encode(this::nextEvent, counted);
-    }
-
-    /** The next event to send, or null when none is due. */
-    private byte[] nextEvent() {
-        if (feed == null) {
-            return cursor.next();
-        }
-        AppendedEvent queued = unstored.peekAfter(Long.MIN_VALUE);
-        if (queued != null) {
-            unstored.poll();
-            return queued.event();
-        }
-        StoredEvent e = feed.next();
-        return e == null ? null : e.event();
+        return encoder == null ? source.next() : encoder.encode(source, counted);
     }
 
     private void finish(Status status) {

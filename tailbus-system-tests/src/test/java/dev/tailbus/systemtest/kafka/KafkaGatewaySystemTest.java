@@ -3,6 +3,10 @@ package dev.tailbus.systemtest.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tailbus.core.log.EventLog;
+import dev.tailbus.core.log.EventToAppend;
+import dev.tailbus.core.log.EventWire;
+import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.kafka.KafkaTestBroker;
 import dev.tailbus.protobus.client.BusEvent;
 import dev.tailbus.protobus.client.BusPublisher;
@@ -22,6 +26,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,9 +114,13 @@ class KafkaGatewaySystemTest {
 
     @Test
     void shouldRefuseLocalStoreOptionsAndAnUnreachableClusterWithOneLine() throws Exception {
+        long started = System.nanoTime();
         Launcher.Result unreachable = Launcher.run(Launcher.command("protobus-server", "--log", "kafka",
                 "--kafka-bootstrap", "127.0.0.1:1", "--kafka-timeout", "2"), new byte[0], Duration.ofSeconds(30));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
         assertThat(unreachable.exitStatus()).isEqualTo(1);
+        // the 2 s asked, the launcher's start and a margin for a loaded machine, far from Kafka's own minutes
+        assertThat(took).as("bounded by --kafka-timeout").isLessThan(Duration.ofSeconds(20));
         assertThat(unreachable.stderr().strip().lines()).containsExactly(
                 "tailbus protobus-server: cannot reach Kafka at 127.0.0.1:1 within 2 s");
 
@@ -145,6 +157,96 @@ class KafkaGatewaySystemTest {
 
         Launcher.Result topics = Launcher.run("topics", "-a", a.address(), "k/");
         assertThat(topics.stdoutText()).contains("k/x").containsPattern("k/x\\s+15\\s");
+    }
+
+    /** Records in the Kafka topics of {@code prefix} (data topics, not the code registry), per topic in offset order. */
+    static java.util.Map<String, List<byte[]>> records(String prefix) {
+        java.util.Map<String, List<byte[]>> out = new java.util.TreeMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(java.util.Map.of("bootstrap.servers",
+                broker.bootstrap()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.listTopics(Duration.ofSeconds(10)).values().stream()
+                    .flatMap(List::stream).filter(p -> p.topic().startsWith(prefix) && !p.topic().contains("__"))
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            java.util.Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))
+                    && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.computeIfAbsent(r.topic(), t -> new ArrayList<>()).add(r.value());
+                }
+            }
+        }
+        return out;
+    }
+
+    static long count(java.util.Map<String, List<byte[]>> records) {
+        return records.values().stream().mapToLong(List::size).sum();
+    }
+
+    @Test
+    void shouldContinueAnExportKilledMidwayWithoutLosingOrRepeatingARecord() throws Exception {
+        Path store = java.nio.file.Files.createDirectories(brokerDir.resolve("export-store"));
+        int n = 20_000;
+        long t0 = 1_700_000_000_000_000_000L;
+        int exEvents = 0;
+        try (EventLog log = EventLog.open(LogConfig.builder(store).pattern("all:.*").pattern("{topic}:ex/")
+                .rotateAboveBytes(256 << 10).build())) {
+            List<EventToAppend> batch = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String topic = i % 2 == 0 ? "ex/" + (i % 3) : "other";
+                exEvents += topic.startsWith("ex/") ? 1 : 0;
+                long at = t0 + i * 1_000L;
+                batch.add(new EventToAppend(topic, at, EventWire.minimalEvent(topic, at, new byte[64])));
+                if (batch.size() == 1000) {
+                    log.append(batch);
+                    batch = new ArrayList<>();
+                }
+            }
+        }
+        long expected = n + exEvents;
+        List<String> export = List.of("store", "export", "--store-root", store.toString(), "--store-pattern", "all:.*",
+                "--store-pattern", "{topic}:ex/", "--kafka-bootstrap", broker.bootstrap(), "--kafka-topic-prefix", "sys3-");
+        // slowed down (small requests, one at a time), so that the kill lands in the middle of the copy
+        List<String> slow = new ArrayList<>(export);
+        slow.addAll(List.of("--kafka-property", "batch.size=1024", "--kafka-property", "linger.ms=0",
+                "--kafka-property", "max.in.flight.requests.per.connection=1"));
+        Process first = processes.start(Launcher.command("tailbus", slow.toArray(String[]::new)));
+        Launcher.drain(first.getInputStream());
+        Launcher.drain(first.getErrorStream());
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> count(records("sys3-")) >= 300);
+        first.destroyForcibly();
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        // what the broker had read from the killed process's socket lands too: counted once it holds still
+        long[] seen = {-1};
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            long now = count(records("sys3-"));
+            boolean still = now == seen[0];
+            seen[0] = now;
+            return still;
+        });
+        long copiedBeforeKill = seen[0];
+        assertThat(copiedBeforeKill).as("killed in the middle").isBetween(300L, expected - 1);
+
+        Launcher.Result second = Launcher.run(Launcher.command("tailbus", export.toArray(String[]::new)), new byte[0],
+                Duration.ofSeconds(120));
+        assertThat(second.exitStatus()).as(second.stderr()).isZero();
+        java.util.Map<String, List<byte[]>> there = records("sys3-");
+        assertThat(count(there)).as("every record once").isEqualTo(expected);
+        EventWire.Fields fields = new EventWire.Fields();
+        for (java.util.Map.Entry<String, List<byte[]>> topic : there.entrySet()) {
+            long last = 0;
+            for (byte[] value : topic.getValue()) {
+                assertThat(EventWire.parse(value, 0, value.length, fields)).isTrue();
+                assertThat(fields.position).as("%s: local positions in order, none twice", topic.getKey())
+                        .isGreaterThan(last);
+                last = fields.position;
+            }
+        }
+        assertThat(there.get("sys3-all")).hasSize(n);
+        assertThat(second.stdoutText()).contains("exported " + n + " events: " + (expected - copiedBeforeKill)
+                + " records copied, " + copiedBeforeKill + " already there");
     }
 
     @Test
