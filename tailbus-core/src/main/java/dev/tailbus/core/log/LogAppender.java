@@ -91,7 +91,7 @@ final class LogAppender {
     LogAppender(LogConfig config, Path root) {
         this.config = config;
         this.root = root;
-        this.files = new OpenFiles(config.maxOpenFiles());
+        this.files = new OpenFiles(config.maxOpenFiles(), config.opener());
         this.flusher = config.flush().mode() == FlushPolicy.Mode.INTERVAL
                 ? Thread.ofPlatform().daemon().name("tailbus-log-flusher").unstarted(this::flushPeriodically)
                 : null;

@@ -5,7 +5,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -35,14 +34,21 @@ final class OpenFiles {
     static final int DEFAULT_MAX = LogConfig.DEFAULT_MAX_OPEN_FILES;
 
     private final int max;
+    private final ChannelOpener opener;
     private final Handle lru = new Handle(null, false);
     private int open;
 
     OpenFiles(int max) {
+        this(max, ChannelOpener.FILES);
+    }
+
+    /** A cache of at most {@code max} open files, each opened by {@code opener}. */
+    OpenFiles(int max, ChannelOpener opener) {
         if (max < 4) {
             throw new IllegalArgumentException("at least 4 open files, got " + max);
         }
         this.max = max;
+        this.opener = opener;
         lru.next = lru;
         lru.previous = lru;
     }
@@ -167,24 +173,18 @@ final class OpenFiles {
         }
     }
 
-    private static FileChannel openFile(Handle h) throws IOException {
+    private FileChannel openFile(Handle h) throws IOException {
         Path at = h.path.get();
         try {
-            return open(at, h.writable);
+            return opener.open(at, h.writable);
         } catch (NoSuchFileException e) {
             // renamed meanwhile (rotation): its new name
             Path now = h.path.get();
             if (now.equals(at)) {
                 throw e;
             }
-            return open(now, h.writable);
+            return opener.open(now, h.writable);
         }
-    }
-
-    private static FileChannel open(Path path, boolean writable) throws IOException {
-        return writable
-                ? FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(path, StandardOpenOption.READ);
     }
 
     private void linkFirst(Handle h) {

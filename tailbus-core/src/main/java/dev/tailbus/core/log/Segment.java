@@ -43,8 +43,13 @@ final class Segment {
     private final OpenFiles.Handle readData;
     private final OpenFiles.Handle readIndex;
     private volatile boolean closed;
-    /** Written to the OS since the last force. */
+    /** Data written to the OS since the data was last forced. */
     private volatile boolean unforced;
+    /**
+     * Index entries written to the OS since the index was last forced: apart from the data's flag,
+     * since the {@code BATCH} policy and the interval flusher force the data alone.
+     */
+    private volatile boolean indexUnforced;
     final TopicTable topics = new TopicTable();
 
     private volatile long count;
@@ -320,35 +325,48 @@ final class Segment {
         Durable.forceFolder(target.toAbsolutePath().getParent());
     }
 
-    /** Notes that bytes were written to the OS since the last force. */
+    /** Notes that data and index bytes were written to the OS since the last force. */
     void noteUnforced() {
         unforced = true;
+        indexUnforced = true;
     }
 
-    /** Whether bytes were written since the last force. */
+    /** Whether data bytes were written since the data was last forced. */
     boolean unforced() {
         return unforced;
     }
 
     /**
      * Forces what was written to stable storage: the data, and the index too when
-     * {@code withIndex}. Does nothing when nothing was written since the last force.
+     * {@code withIndex}. Forces neither file when nothing was written to it since its last force.
      */
     void force(boolean withIndex) throws IOException {
-        if (!unforced) {
-            return;
-        }
+        boolean forceData = unforced;
+        boolean forceIndex = withIndex && indexUnforced;
         unforced = false;
+        if (forceIndex) {
+            indexUnforced = false;
+        }
         try {
-            pinWriter(false).force(false);
-            unpinWriter(false);
-            if (withIndex) {
-                pinWriter(true).force(false);
-                unpinWriter(true);
+            if (forceData) {
+                forceWriter(false);
+            }
+            if (forceIndex) {
+                forceWriter(true);
             }
         } catch (IOException | RuntimeException e) {
-            unforced = true;
+            unforced |= forceData;
+            indexUnforced |= forceIndex;
             throw e;
+        }
+    }
+
+    private void forceWriter(boolean ofIndex) throws IOException {
+        FileChannel c = pinWriter(ofIndex);
+        try {
+            c.force(false);
+        } finally {
+            unpinWriter(ofIndex);
         }
     }
 

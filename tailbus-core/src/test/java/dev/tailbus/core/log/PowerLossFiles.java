@@ -1,0 +1,245 @@
+package dev.tailbus.core.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * A file layer for the log's segment and index files ({@link ChannelOpener}) that remembers, per
+ * file (by inode, so across renames), how much of it is known to be on stable storage: the bytes
+ * before the lowest offset written or cut since its last {@code force}. {@link #copyAfterPowerCut}
+ * then makes the store a power cut at this moment could leave: every file kept up to what was
+ * forced, and cut at a random point after it (the writes the kernel had written back by chance).
+ * A hook called before every write, cut and force lets a test cut the power in the middle of an
+ * append, a rotation or a recovery.
+ *
+ * <p>Not modelled: files written outside this layer (the positions file, written durably by
+ * {@code Durable.replace}, and the reference files' migration) are kept whole, and so are folder
+ * entries (a file created or renamed whose folder was not forced since is kept).
+ *
+ * <p>Thread-safe.
+ */
+final class PowerLossFiles implements ChannelOpener {
+    /** Per inode: the length known to be forced. */
+    private final Map<Object, Long> durable = new HashMap<>();
+    private Runnable beforeChange = () -> { };
+    private long changes;
+
+    /** Calls {@code hook} before every write, cut or force through this layer (on the calling thread). */
+    synchronized void beforeEveryChange(Runnable hook) {
+        this.beforeChange = hook;
+    }
+
+    /** Writes, cuts and forces made through this layer so far. */
+    synchronized long changes() {
+        return changes;
+    }
+
+    @Override
+    public FileChannel open(Path path, boolean writable) throws IOException {
+        FileChannel real = ChannelOpener.FILES.open(path, writable);
+        Object key = key(path);
+        synchronized (this) {
+            // a file this layer has not seen yet was there before: as forced as it is
+            durable.computeIfAbsent(key, k -> sizeOf(real));
+        }
+        return writable ? new Recorded(real, key) : real;
+    }
+
+    /** Bytes of the file at {@code path} not known to be forced (0 for a file this layer never opened). */
+    synchronized long unforced(Path path) throws IOException {
+        Long forced = durable.get(key(path));
+        return forced == null ? 0 : Math.max(0, Files.size(path) - forced);
+    }
+
+    /**
+     * Copies the store at {@code from} to {@code to} as a power cut now could leave it: each file
+     * this layer knows cut at a random point at or after what was forced; every other file whole.
+     */
+    synchronized void copyAfterPowerCut(Path from, Path to, Random random) throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(from)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path file : files) {
+            Path target = to.resolve(from.relativize(file).toString());
+            Files.createDirectories(target.getParent());
+            Long forced;
+            try {
+                Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+                forced = durable.get(key(file));
+            } catch (NoSuchFileException e) {
+                continue; // deleted meanwhile by a reader's retention: gone either way
+            }
+            if (forced == null) {
+                continue;
+            }
+            long size = Files.size(target);
+            long kept = Math.min(forced, size);
+            long cut = kept + (long) (random.nextDouble() * (size - kept + 1));
+            try (FileChannel c = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                c.truncate(Math.min(size, cut));
+            }
+        }
+    }
+
+    private static Object key(Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+    }
+
+    private static long sizeOf(FileChannel c) {
+        try {
+            return c.size();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private void changing(Object key, long from) {
+        Runnable hook;
+        synchronized (this) {
+            changes++;
+            hook = beforeChange;
+        }
+        hook.run();
+        synchronized (this) {
+            durable.merge(key, from, Math::min);
+        }
+    }
+
+    private void forced(Object key, long size) {
+        Runnable hook;
+        synchronized (this) {
+            changes++;
+            hook = beforeChange;
+        }
+        hook.run();
+        synchronized (this) {
+            durable.put(key, size);
+        }
+    }
+
+    /** A writer's channel whose writes, cuts and forces are recorded. */
+    private final class Recorded extends FileChannel {
+        private final FileChannel real;
+        private final Object key;
+
+        Recorded(FileChannel real, Object key) {
+            this.real = real;
+            this.key = key;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return real.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            return real.read(dsts, offset, length);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            changing(key, real.position());
+            return real.write(src);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            changing(key, real.position());
+            return real.write(srcs, offset, length);
+        }
+
+        @Override
+        public long position() throws IOException {
+            return real.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            real.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return real.size();
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            changing(key, size);
+            real.truncate(size);
+            return this;
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            if (!real.isOpen()) {
+                throw new ClosedChannelException();
+            }
+            long size = real.size();
+            forced(key, size);
+            real.force(metaData);
+        }
+
+        @Override
+        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+            return real.transferTo(position, count, target);
+        }
+
+        @Override
+        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+            changing(key, position);
+            return real.transferFrom(src, position, count);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return real.read(dst, position);
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            changing(key, position);
+            return real.write(src, position);
+        }
+
+        @Override
+        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            throw new UnsupportedOperationException("the log does not map its files");
+        }
+
+        @Override
+        public FileLock lock(long position, long size, boolean shared) throws IOException {
+            return real.lock(position, size, shared);
+        }
+
+        @Override
+        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+            return real.tryLock(position, size, shared);
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            real.close();
+        }
+    }
+}
