@@ -69,6 +69,7 @@ final class LogQueries {
             lock.unlock();
         }
         List<PartitionCursor> cursors = new ArrayList<>(matching.size());
+        PartitionCursor.Budget budget = PartitionCursor.Budget.sharedBy(matching.size());
         ByteBuffer buffer = HistoryStarts.buffer();
         for (int i = 0; i < matching.size(); i++) {
             Map<String, Long> starts;
@@ -93,10 +94,11 @@ final class LogQueries {
             }
             TopicWindow window = t -> starts.getOrDefault(t, Long.MAX_VALUE);
             cursors.add(found.firstSegment() != null
-                    ? new PartitionCursor(matching.get(i), window, first - 1, found.firstSegment(), found.firstEntry())
-                    : new PartitionCursor(matching.get(i), window, first - 1));
+                    ? new PartitionCursor(matching.get(i), window, first - 1, found.firstSegment(), found.firstEntry(),
+                            budget)
+                    : new PartitionCursor(matching.get(i), window, first - 1, budget));
         }
-        return new MergedReader(cursors, limit);
+        return new MergedReader(cursors, budget, limit);
     }
 
     /**
