@@ -1,6 +1,7 @@
 package dev.tailbus.core.log;
 
 import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.fs.Descriptors;
 import dev.tailbus.core.fs.DiskSpace;
 import dev.tailbus.core.fs.Durable;
 import java.io.IOException;
@@ -332,8 +333,11 @@ final class LogAppender {
                 deletesPending = pending;
             }
             return lastPosition;
-        } catch (IOException | RuntimeException e) {
-            LogException failed = DiskSpace.isExhausted(e) && rewind(e) ? exhausted(writing, e) : fail(writing, e);
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            // a group that found no room, no descriptor or no memory is taken back whole: the next
+            // append simply tries again; anything else leaves files the log cannot trust
+            boolean shortOf = DiskSpace.isExhausted(e) || Descriptors.isShort(e) || e instanceof OutOfMemoryError;
+            LogException failed = shortOf && rewind(e) ? exhausted(writing, e) : fail(writing, e);
             for (Pending p : group) {
                 if (p.failure == null) {
                     p.failure = failed;
@@ -349,7 +353,7 @@ final class LogAppender {
      * the group took stay used (a gap, never given twice). Returns false when that failed too
      * (the cause is added to {@code failure}): the log then fails as for any other write error.
      */
-    private boolean rewind(Exception failure) {
+    private boolean rewind(Throwable failure) {
         try {
             buffers.unpublished().rewind();
             for (Partition p : dirty) {
@@ -371,8 +375,10 @@ final class LogAppender {
     }
 
     /** The refusal of a group taken back for want of room; logged once until appends succeed again. */
-    private LogException exhausted(Path file, Exception e) {
-        LogException refused = LogException.exhausted(root, file == null ? root : file, e);
+    private LogException exhausted(Path file, Throwable e) {
+        Path at = file == null ? root : file;
+        LogException refused = DiskSpace.isExhausted(e) ? LogException.exhausted(root, at, e)
+                : LogException.shortOf(root, at, e, files.openCount());
         if (!wantsRoom) {
             wantsRoom = true;
             LOG.log(Level.WARNING, refused.getMessage());
@@ -401,7 +407,7 @@ final class LogAppender {
      * Notes the first write failure: the log takes no more appends. Buffered, unflushed records
      * are never written, nor are they visible to readers.
      */
-    private LogException fail(Path file, Exception e) {
+    private LogException fail(Path file, Throwable e) {
         Path at = file == null ? root : file;
         String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         LogException failed = new LogException(Kind.IO, "cannot append to " + at + ": " + detail

@@ -1,5 +1,6 @@
 package dev.tailbus.core.log;
 
+import dev.tailbus.core.fs.Descriptors;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -26,6 +27,9 @@ import java.util.function.Supplier;
  * (the writer's channel is closed only by the cache, by an interrupt or by a failure: the last
  * two must be seen).
  *
+ * <p>A process short of descriptors before the bound (EMFILE, ENFILE) closes the older half of
+ * the unpinned files and tries the open once more.
+ *
  * <p>Threading: thread-safe; the bookkeeping is under this object's monitor, files are opened and
  * closed outside it.
  */
@@ -33,7 +37,11 @@ final class OpenFiles {
     /** The default bound on open segment files. */
     static final int DEFAULT_MAX = LogConfig.DEFAULT_MAX_OPEN_FILES;
 
+    private static final System.Logger LOG = System.getLogger(OpenFiles.class.getName());
+
     private final int max;
+    /** The shortage of descriptors was logged (once per cache). */
+    private volatile boolean warnedShort;
     private final ChannelOpener opener;
     private final Handle lru = new Handle(null, false);
     private int open;
@@ -106,7 +114,22 @@ final class OpenFiles {
         FileChannel opened;
         try {
             opened = openFile(h);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (!Descriptors.isShort(e) || !makeRoom()) {
+                synchronized (this) {
+                    h.pins--;
+                }
+                throw e;
+            }
+            try {
+                opened = openFile(h); // once more, with half of ours closed
+            } catch (IOException | RuntimeException again) {
+                synchronized (this) {
+                    h.pins--;
+                }
+                throw again;
+            }
+        } catch (RuntimeException e) {
             synchronized (this) {
                 h.pins--;
             }
@@ -144,6 +167,38 @@ final class OpenFiles {
             throw new ClosedChannelException();
         }
         return result;
+    }
+
+    /**
+     * The process ran out of descriptors before this cache reached its bound (a {@code ulimit -n}
+     * below it, or descriptors held elsewhere in the process): closes the older half of the
+     * unpinned files, so that the open that failed can be tried again. Logged once. Returns
+     * whether any file was closed.
+     */
+    private boolean makeRoom() {
+        List<FileChannel> evicted = new ArrayList<>();
+        int before;
+        synchronized (this) {
+            before = open;
+            for (Handle victim = lru.previous; open > before / 2 && victim != lru; ) {
+                Handle newer = victim.previous;
+                if (victim.pins == 0) {
+                    unlink(victim);
+                    open--;
+                    evicted.add(victim.channel);
+                    victim.channel = null;
+                }
+                victim = newer;
+            }
+        }
+        closeQuietly(evicted);
+        if (!warnedShort && !evicted.isEmpty()) {
+            warnedShort = true;
+            LOG.log(System.Logger.Level.WARNING, "the process ran out of file descriptors with " + before
+                    + " store files open (fewer than the bound of " + max + "): closing the " + evicted.size()
+                    + " least recently used; raise ulimit -n or lower the open-file bound");
+        }
+        return !evicted.isEmpty();
     }
 
     /** Unpins a handle acquired before. */

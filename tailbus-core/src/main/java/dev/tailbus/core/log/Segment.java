@@ -193,7 +193,9 @@ final class Segment {
             firstPosition = Long.MAX_VALUE;
         }
         boolean headerless = false;
-        if (!keepData && Files.exists(dataPath)) {
+        // a file is opened only when it has bytes to cut: a group that failed for want of a
+        // descriptor must not need one to take back what it never wrote
+        if (!keepData && Files.exists(dataPath) && Files.size(dataPath) > dataEnd) {
             FileChannel data = pinWriter(false);
             try {
                 data.truncate(dataEnd);
@@ -202,12 +204,16 @@ final class Segment {
             }
         }
         if (Files.exists(indexPath())) {
-            FileChannel index = pinWriter(true);
-            try {
-                headerless = entries == 0 && index.size() < IndexEntry.HEADER;
-                index.truncate(headerless ? 0 : IndexEntry.at(entries));
-            } finally {
-                unpinWriter(true);
+            long size = Files.size(indexPath());
+            headerless = entries == 0 && size < IndexEntry.HEADER;
+            long keep = headerless ? 0 : IndexEntry.at(entries);
+            if (size > keep) {
+                FileChannel index = pinWriter(true);
+                try {
+                    index.truncate(keep);
+                } finally {
+                    unpinWriter(true);
+                }
             }
         } else if (entries > 0) {
             throw new IOException("index " + indexPath() + " is missing");
