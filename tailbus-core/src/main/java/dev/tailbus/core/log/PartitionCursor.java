@@ -170,17 +170,14 @@ final class PartitionCursor {
                 if (position > horizon) {
                     return null;
                 }
-                long current = entry++;
+                entry++;
                 lastSeen = position;
                 int id = entries.getInt(at + IndexEntry.TOPIC);
                 if (position < from(id)) {
                     continue;
                 }
-                long offset = entries.getLong(at + IndexEntry.OFFSET);
-                int length = entries.getInt(at + IndexEntry.LENGTH);
-                int checksum = entries.getInt(at + IndexEntry.CRC);
                 long time = entries.getLong(at + IndexEntry.TIME);
-                byte[] body = body(offset, length, checksum, current);
+                byte[] body = body(at);
                 if (body == null) {
                     continue;
                 }
@@ -282,8 +279,10 @@ final class PartitionCursor {
     }
 
     /** The record's bytes, or null (logged) when it disagrees with its index entry. */
-    private byte[] body(long offset, int length, int checksum, long entryNumber) throws IOException {
-        int need = 4 + length;
+    private byte[] body(int entryAt) throws IOException {
+        long offset = entries.getLong(entryAt + IndexEntry.OFFSET);
+        int length = entries.getInt(entryAt + IndexEntry.LENGTH);
+        int need = 4 + Math.max(0, length);
         if (offset < dataFrom || offset + need > dataFrom + dataHeld) {
             // read this record and those of the entries held after it, as far as they fit
             int last = entriesHeld - 1;
@@ -299,7 +298,7 @@ final class PartitionCursor {
             dataHeld = segment.readData(offset, data);
         }
         int at = (int) (offset - dataFrom);
-        String wrong = RecordCheck.check(data.array(), at, dataHeld - at, length, checksum);
+        String wrong = RecordCheck.check(entries, entryAt, offset, data.array(), at, dataHeld - at, 0);
         if (wrong != null) {
             LOG.log(Level.WARNING, "record in " + segment.dataPath() + " at offset " + offset + " " + wrong
                     + "; skipped");
