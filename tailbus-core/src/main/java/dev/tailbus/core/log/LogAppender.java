@@ -3,7 +3,6 @@ package dev.tailbus.core.log;
 import dev.tailbus.core.TailbusException.Kind;
 import dev.tailbus.core.fs.Descriptors;
 import dev.tailbus.core.fs.DiskSpace;
-import dev.tailbus.core.fs.Durable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -92,7 +91,7 @@ final class LogAppender {
     LogAppender(LogConfig config, Path root) {
         this.config = config;
         this.root = root;
-        this.files = new OpenFiles(config.maxOpenFiles(), config.opener());
+        this.files = new OpenFiles(config.maxOpenFiles(), config.fileLayer());
         this.flusher = config.flush().mode() == FlushPolicy.Mode.INTERVAL
                 ? Thread.ofPlatform().daemon().name("tailbus-log-flusher").unstarted(this::flushPeriodically)
                 : null;
@@ -299,7 +298,7 @@ final class LogAppender {
             }
             for (Path folder : newFolders) {
                 writing = folder;
-                Durable.forceFolder(folder);
+                files.layer().forceFolder(folder);
             }
             newFolders.clear();
             if (config.flush().mode() == FlushPolicy.Mode.BATCH) {

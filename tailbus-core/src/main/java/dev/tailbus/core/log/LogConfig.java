@@ -34,7 +34,7 @@ public final class LogConfig {
     private final int maxOpenFiles;
     private final int maxHistoryDepth;
     private final LogObserver observer;
-    private final ChannelOpener opener;
+    private final FileLayer fileLayer;
 
     private LogConfig(Builder b) {
         this.root = b.root;
@@ -48,7 +48,7 @@ public final class LogConfig {
         this.maxOpenFiles = b.maxOpenFiles;
         this.maxHistoryDepth = b.maxHistoryDepth;
         this.observer = b.observer;
-        this.opener = b.opener;
+        this.fileLayer = b.fileLayer;
     }
 
     /** A builder for a store at {@code root}, which must exist. */
@@ -122,9 +122,9 @@ public final class LogConfig {
         return observer;
     }
 
-    /** What opens the segment and index files (tests put a file layer of their own there). */
-    ChannelOpener opener() {
-        return opener;
+    /** What opens, renames and forces the store's files (tests put a file layer of their own there). */
+    FileLayer fileLayer() {
+        return fileLayer;
     }
 
     /** Builds a {@link LogConfig}; not thread-safe. */
@@ -140,7 +140,7 @@ public final class LogConfig {
         private int maxOpenFiles = DEFAULT_MAX_OPEN_FILES;
         private int maxHistoryDepth = Integer.MAX_VALUE;
         private LogObserver observer = LogObserver.NONE;
-        private ChannelOpener opener = ChannelOpener.FILES;
+        private FileLayer fileLayer = FileLayer.FILES;
 
         private Builder(Path root) {
             this.root = root;
@@ -215,9 +215,9 @@ public final class LogConfig {
             return this;
         }
 
-        /** Opens segment and index files through {@code files} (tests: a recording file layer). */
-        Builder opener(ChannelOpener files) {
-            this.opener = Objects.requireNonNull(files, "opener");
+        /** Works on the store's files through {@code layer} (tests: a recording file layer). */
+        Builder fileLayer(FileLayer layer) {
+            this.fileLayer = Objects.requireNonNull(layer, "fileLayer");
             return this;
         }
 

@@ -42,21 +42,21 @@ final class OpenFiles {
     private final int max;
     /** The shortage of descriptors was logged (once per cache). */
     private volatile boolean warnedShort;
-    private final ChannelOpener opener;
+    private final FileLayer layer;
     private final Handle lru = new Handle(null, false);
     private int open;
 
     OpenFiles(int max) {
-        this(max, ChannelOpener.FILES);
+        this(max, FileLayer.FILES);
     }
 
-    /** A cache of at most {@code max} open files, each opened by {@code opener}. */
-    OpenFiles(int max, ChannelOpener opener) {
+    /** A cache of at most {@code max} open files, each opened by {@code layer}. */
+    OpenFiles(int max, FileLayer layer) {
         if (max < 4) {
             throw new IllegalArgumentException("at least 4 open files, got " + max);
         }
         this.max = max;
-        this.opener = opener;
+        this.layer = layer;
         lru.next = lru;
         lru.previous = lru;
     }
@@ -75,6 +75,11 @@ final class OpenFiles {
             this.path = path;
             this.writable = writable;
         }
+    }
+
+    /** The file layer files are opened, renamed and forced through. */
+    FileLayer layer() {
+        return layer;
     }
 
     /** Files open now, for tests and statistics. */
@@ -231,14 +236,14 @@ final class OpenFiles {
     private FileChannel openFile(Handle h) throws IOException {
         Path at = h.path.get();
         try {
-            return opener.open(at, h.writable);
+            return layer.open(at, h.writable);
         } catch (NoSuchFileException e) {
             // renamed meanwhile (rotation): its new name
             Path now = h.path.get();
             if (now.equals(at)) {
                 throw e;
             }
-            return opener.open(now, h.writable);
+            return layer.open(now, h.writable);
         }
     }
 

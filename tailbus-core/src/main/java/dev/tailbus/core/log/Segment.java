@@ -1,6 +1,5 @@
 package dev.tailbus.core.log;
 
-import dev.tailbus.core.fs.Durable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -316,19 +315,20 @@ final class Segment {
     /** Renames the segment and its index (already flushed) to {@code target}, durably. */
     synchronized void renameTo(Path target) throws IOException {
         Path oldIndex = indexPath();
-        Durable.move(oldIndex, SegmentFiles.index(target));
+        FileLayer layer = files.layer();
+        layer.move(oldIndex, SegmentFiles.index(target));
         try {
-            Durable.move(dataPath, target);
+            layer.move(dataPath, target);
         } catch (IOException e) {
             try {
-                Durable.move(SegmentFiles.index(target), oldIndex); // both under their old names again
+                layer.move(SegmentFiles.index(target), oldIndex); // both under their old names again
             } catch (IOException undo) {
                 e.addSuppressed(undo);
             }
             throw e;
         }
         dataPath = target;
-        Durable.forceFolder(target.toAbsolutePath().getParent());
+        layer.forceFolder(target.toAbsolutePath().getParent());
     }
 
     /** Notes that data and index bytes were written to the OS since the last force. */
@@ -383,7 +383,7 @@ final class Segment {
         Path oldData = dataPath;
         Files.deleteIfExists(SegmentFiles.index(oldData));
         Files.deleteIfExists(oldData);
-        Durable.forceFolder(oldData.toAbsolutePath().getParent());
+        files.layer().forceFolder(oldData.toAbsolutePath().getParent());
     }
 
     /** Whether the segment was closed for good (deleted, or the log closed), not just released. */

@@ -27,7 +27,7 @@ class IndexForcingTest {
     void shouldForceEveryIndexAtRotationAndAtClose(String flush) throws IOException {
         PowerLossFiles files = new PowerLossFiles();
         LogConfig config = LogConfig.builder(root).rotateAboveBytes(300).flush(FlushPolicy.parse(flush))
-                .opener(files).build();
+                .fileLayer(files).build();
         Path rotated = root.resolve("t.00000000000000000001.pb");
         try (EventLog log = EventLog.open(config)) {
             for (int i = 0; !Files.exists(rotated); i++) {

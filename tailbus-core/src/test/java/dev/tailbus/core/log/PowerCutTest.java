@@ -43,7 +43,7 @@ class PowerCutTest {
         try {
             PowerLossFiles files = new PowerLossFiles();
             LogConfig config = config(live).flush(batchPolicy ? FlushPolicy.BATCH : FlushPolicy.NONE)
-                    .opener(files).build();
+                    .fileLayer(files).build();
             Map<Long, byte[]> appended = new HashMap<>();
             List<Long> acknowledged = new ArrayList<>();
             long[] acknowledgedAtCut = {-1};

@@ -27,7 +27,7 @@ class ResourceShortageTest {
     Path root;
 
     /** Opens real files, as a process whose {@code ulimit -n} leaves {@code limit} descriptors would. */
-    private static final class ScarceFiles implements ChannelOpener {
+    private static final class ScarceFiles implements FileLayer {
         final AtomicInteger open = new AtomicInteger();
         volatile int limit = Integer.MAX_VALUE;
         final AtomicBoolean outOfMemory = new AtomicBoolean();
@@ -41,7 +41,7 @@ class ResourceShortageTest {
                 throw new FileSystemException(path.toString(), null, "Too many open files");
             }
             open.incrementAndGet();
-            return new ForwardingChannel(ChannelOpener.FILES.open(path, writable)) {
+            return new ForwardingChannel(FileLayer.FILES.open(path, writable)) {
                 @Override
                 void closed() {
                     open.decrementAndGet();
@@ -54,7 +54,7 @@ class ResourceShortageTest {
     void shouldCloseItsOwnFilesAndGoOnWhenTheProcessRunsOutOfDescriptorsBelowTheBound() {
         ScarceFiles files = new ScarceFiles();
         files.limit = 40; // far below the bound of 1,000
-        try (EventLog log = EventLog.open(LogConfig.builder(root).opener(files).build())) {
+        try (EventLog log = EventLog.open(LogConfig.builder(root).fileLayer(files).build())) {
             for (int round = 0; round < 3; round++) {
                 List<EventToAppend> batch = new ArrayList<>();
                 for (int t = 0; t < 100; t++) {
@@ -70,7 +70,7 @@ class ResourceShortageTest {
     @Test
     void shouldRefuseAnAppendWithOneLineWhenNoDescriptorCanBeHadAndTakeTheNextOnce() {
         ScarceFiles files = new ScarceFiles();
-        try (EventLog log = EventLog.open(LogConfig.builder(root).opener(files).build())) {
+        try (EventLog log = EventLog.open(LogConfig.builder(root).fileLayer(files).build())) {
             log.append(List.of(EventLogTest.event("kept", 1, "before")));
             files.limit = 0; // every descriptor is taken, none by the log's cache to give back
             log.append(List.of(EventLogTest.event("kept", 1, "still open")));
@@ -94,7 +94,7 @@ class ResourceShortageTest {
     @Test
     void shouldRefuseAnAppendThatRanOutOfMemoryWithOneLineAndTakeTheNext() {
         ScarceFiles files = new ScarceFiles();
-        try (EventLog log = EventLog.open(LogConfig.builder(root).opener(files).build())) {
+        try (EventLog log = EventLog.open(LogConfig.builder(root).fileLayer(files).build())) {
             log.append(List.of(EventLogTest.event("a", 1, "before")));
             files.outOfMemory.set(true);
             assertThatThrownBy(() -> log.append(List.of(EventLogTest.event("a", 2, "lost"),
