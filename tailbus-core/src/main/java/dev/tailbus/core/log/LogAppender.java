@@ -39,6 +39,8 @@ final class LogAppender {
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final Map<String, Partition> partitionsByPrefix = new HashMap<>();
+    /** Prefixes whose live file the open found not to be a store file: never written to. */
+    private Set<String> foreign = Set.of();
     private volatile Partition[] partitions = new Partition[0];
     private final Map<String, Partition[]> routes = new HashMap<>();
     private String lastRoutedTopic;
@@ -124,6 +126,7 @@ final class LogAppender {
         lastRoutedTopic = null;
         LogLoader.Loaded loaded = new LogLoader(root, files, buffers, newFolders).load(rebuild);
         reservation = loaded.reservation();
+        foreign = loaded.foreign();
         partitionsByPrefix.putAll(loaded.partitions());
         Partition[] all = loaded.partitions().values().toArray(new Partition[0]);
         for (int i = 0; i < all.length; i++) {
@@ -484,6 +487,10 @@ final class LogAppender {
         Partition[] result = new Partition[prefixes.size()];
         for (int i = 0; i < result.length; i++) {
             Partition p = partitionsByPrefix.get(prefixes.get(i));
+            if (p == null && foreign.contains(prefixes.get(i))) {
+                throw LogException.badTopic(topic, "its file " + SegmentFiles.live(root, prefixes.get(i))
+                        + " is not a store file (its first record is not an event): move it away to store this topic");
+            }
             if (p == null) {
                 p = Partition.create(root, prefixes.get(i), files, buffers, newFolders);
                 p.index = partitions.length + created.size();
