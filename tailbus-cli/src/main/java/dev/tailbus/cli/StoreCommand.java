@@ -90,7 +90,7 @@ public final class StoreCommand implements Runnable {
                 }
             } else if (!Files.exists(path)) {
                 throw new TailbusException(TailbusException.Kind.UNAVAILABLE, "no such file: " + path);
-            } else if (path.getFileName().toString().endsWith(".idx")) {
+            } else if (StoreInspector.isIndexFile(path)) {
                 throw new TailbusException(TailbusException.Kind.BAD_INPUT, path + " is an index: " + action
                         + " reads the .pb file beside it");
             } else if (!Files.isReadable(path)) {

@@ -217,6 +217,11 @@ public final class EventLog implements BusLog {
         return appender.journal();
     }
 
+    /** The append lock (tests: queries must not hold it while they work). */
+    java.util.concurrent.locks.ReentrantLock appendLock() {
+        return appender.lock();
+    }
+
     /** Segment files open now (tests, statistics). */
     int openFiles() {
         return appender.openFiles();

@@ -42,7 +42,8 @@ import java.nio.ByteOrder;
  * header, its last entry does not match the segment's bytes, or any entry disagrees with the
  * others or the segment (positions not growing, a record overlapping the one before or running
  * past the end, a topic id out of order); entries past the segment's end are dropped and records
- * past the index's end are indexed at open. It is forced when its segment rotates.
+ * past the index's end are indexed at open. It is forced when its segment rotates, and when the log
+ * closes under a flush policy that forces; a new segment's index file is made before its data file.
  *
  * <p>Stateless; the static methods read and write entries in a little-endian buffer.
  */

@@ -1,8 +1,8 @@
 package dev.tailbus.core.log;
 
 import dev.tailbus.core.TailbusException.Kind;
+import dev.tailbus.core.fs.Descriptors;
 import dev.tailbus.core.fs.DiskSpace;
-import dev.tailbus.core.fs.Durable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -39,6 +39,8 @@ final class LogAppender {
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final Map<String, Partition> partitionsByPrefix = new HashMap<>();
+    /** Prefixes whose live file the open found not to be a store file: never written to. */
+    private Set<String> foreign = Set.of();
     private volatile Partition[] partitions = new Partition[0];
     private final Map<String, Partition[]> routes = new HashMap<>();
     private String lastRoutedTopic;
@@ -91,7 +93,7 @@ final class LogAppender {
     LogAppender(LogConfig config, Path root) {
         this.config = config;
         this.root = root;
-        this.files = new OpenFiles(config.maxOpenFiles());
+        this.files = new OpenFiles(config.maxOpenFiles(), config.fileLayer());
         this.flusher = config.flush().mode() == FlushPolicy.Mode.INTERVAL
                 ? Thread.ofPlatform().daemon().name("tailbus-log-flusher").unstarted(this::flushPeriodically)
                 : null;
@@ -124,6 +126,7 @@ final class LogAppender {
         lastRoutedTopic = null;
         LogLoader.Loaded loaded = new LogLoader(root, files, buffers, newFolders).load(rebuild);
         reservation = loaded.reservation();
+        foreign = loaded.foreign();
         partitionsByPrefix.putAll(loaded.partitions());
         Partition[] all = loaded.partitions().values().toArray(new Partition[0]);
         for (int i = 0; i < all.length; i++) {
@@ -298,7 +301,7 @@ final class LogAppender {
             }
             for (Path folder : newFolders) {
                 writing = folder;
-                Durable.forceFolder(folder);
+                files.layer().forceFolder(folder);
             }
             newFolders.clear();
             if (config.flush().mode() == FlushPolicy.Mode.BATCH) {
@@ -332,8 +335,11 @@ final class LogAppender {
                 deletesPending = pending;
             }
             return lastPosition;
-        } catch (IOException | RuntimeException e) {
-            LogException failed = DiskSpace.isExhausted(e) && rewind(e) ? exhausted(writing, e) : fail(writing, e);
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            // a group that found no room, no descriptor or no memory is taken back whole: the next
+            // append simply tries again; anything else leaves files the log cannot trust
+            boolean shortOf = DiskSpace.isExhausted(e) || Descriptors.isShort(e) || e instanceof OutOfMemoryError;
+            LogException failed = shortOf && rewind(e) ? exhausted(writing, e) : fail(writing, e);
             for (Pending p : group) {
                 if (p.failure == null) {
                     p.failure = failed;
@@ -349,7 +355,7 @@ final class LogAppender {
      * the group took stay used (a gap, never given twice). Returns false when that failed too
      * (the cause is added to {@code failure}): the log then fails as for any other write error.
      */
-    private boolean rewind(Exception failure) {
+    private boolean rewind(Throwable failure) {
         try {
             buffers.unpublished().rewind();
             for (Partition p : dirty) {
@@ -371,8 +377,10 @@ final class LogAppender {
     }
 
     /** The refusal of a group taken back for want of room; logged once until appends succeed again. */
-    private LogException exhausted(Path file, Exception e) {
-        LogException refused = LogException.exhausted(root, file == null ? root : file, e);
+    private LogException exhausted(Path file, Throwable e) {
+        Path at = file == null ? root : file;
+        LogException refused = DiskSpace.isExhausted(e) ? LogException.exhausted(root, at, e)
+                : LogException.shortOf(root, at, e, files.openCount());
         if (!wantsRoom) {
             wantsRoom = true;
             LOG.log(Level.WARNING, refused.getMessage());
@@ -401,7 +409,7 @@ final class LogAppender {
      * Notes the first write failure: the log takes no more appends. Buffered, unflushed records
      * are never written, nor are they visible to readers.
      */
-    private LogException fail(Path file, Exception e) {
+    private LogException fail(Path file, Throwable e) {
         Path at = file == null ? root : file;
         String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         LogException failed = new LogException(Kind.IO, "cannot append to " + at + ": " + detail
@@ -479,6 +487,10 @@ final class LogAppender {
         Partition[] result = new Partition[prefixes.size()];
         for (int i = 0; i < result.length; i++) {
             Partition p = partitionsByPrefix.get(prefixes.get(i));
+            if (p == null && foreign.contains(prefixes.get(i))) {
+                throw LogException.badTopic(topic, "its file " + SegmentFiles.live(root, prefixes.get(i))
+                        + " is not a store file (its first record is not an event): move it away to store this topic");
+            }
             if (p == null) {
                 p = Partition.create(root, prefixes.get(i), files, buffers, newFolders);
                 p.index = partitions.length + created.size();

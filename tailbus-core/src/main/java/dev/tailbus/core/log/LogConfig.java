@@ -34,6 +34,7 @@ public final class LogConfig {
     private final int maxOpenFiles;
     private final int maxHistoryDepth;
     private final LogObserver observer;
+    private final FileLayer fileLayer;
 
     private LogConfig(Builder b) {
         this.root = b.root;
@@ -47,6 +48,7 @@ public final class LogConfig {
         this.maxOpenFiles = b.maxOpenFiles;
         this.maxHistoryDepth = b.maxHistoryDepth;
         this.observer = b.observer;
+        this.fileLayer = b.fileLayer;
     }
 
     /** A builder for a store at {@code root}, which must exist. */
@@ -120,6 +122,11 @@ public final class LogConfig {
         return observer;
     }
 
+    /** What opens, renames and forces the store's files (tests put a file layer of their own there). */
+    FileLayer fileLayer() {
+        return fileLayer;
+    }
+
     /** Builds a {@link LogConfig}; not thread-safe. */
     public static final class Builder {
         private final Path root;
@@ -133,6 +140,7 @@ public final class LogConfig {
         private int maxOpenFiles = DEFAULT_MAX_OPEN_FILES;
         private int maxHistoryDepth = Integer.MAX_VALUE;
         private LogObserver observer = LogObserver.NONE;
+        private FileLayer fileLayer = FileLayer.FILES;
 
         private Builder(Path root) {
             this.root = root;
@@ -204,6 +212,12 @@ public final class LogConfig {
         /** Tells {@code watcher} how long each write and force takes. */
         public Builder observer(LogObserver watcher) {
             this.observer = Objects.requireNonNull(watcher, "observer");
+            return this;
+        }
+
+        /** Works on the store's files through {@code layer} (tests: a recording file layer). */
+        Builder fileLayer(FileLayer layer) {
+            this.fileLayer = Objects.requireNonNull(layer, "fileLayer");
             return this;
         }
 

@@ -51,6 +51,20 @@ public final class LogException extends TailbusException {
                 file, null, cause);
     }
 
+    /**
+     * An append refused because the process had no descriptor left to open {@code file} with, or
+     * no memory ({@code cause} an {@link OutOfMemoryError}); nothing of it was kept, and later
+     * appends are tried again.
+     */
+    static LogException shortOf(Path root, Path file, Throwable cause, int openFiles) {
+        String what = cause instanceof OutOfMemoryError
+                ? "ran out of memory (" + cause.getMessage() + ") while writing " + file
+                : "ran out of file descriptors opening " + file + " (" + openFiles + " store files open)";
+        return new LogException(Kind.EXHAUSTED, "the store at " + root + " cannot take this append: the process "
+                + what + "; nothing of this append was stored, and appends are taken again once the process has "
+                + (cause instanceof OutOfMemoryError ? "memory" : "descriptors") + " to spare", file, null, cause);
+    }
+
     /** A read of {@code path} ended because the reading thread was interrupted. */
     static LogException interrupted(Path path, IOException cause) {
         return new LogException(Kind.IO, "interrupted while reading " + path, path, null, cause);

@@ -40,8 +40,11 @@ final class LogLoader {
      */
     record Loaded(Map<String, Partition> partitions, long maxPosition, int segments,
                   PositionReservation reservation, LogException incomplete, long hiddenFrom,
-                  List<Partition> deferredLive) {
+                  List<Partition> deferredLive, java.util.Set<String> foreign) {
     }
+
+    /** Prefixes whose live {@code PREFIX.pb} is not a store file: left alone, never written. */
+    private final java.util.Set<String> foreign = new java.util.HashSet<>();
 
     /** Records left unindexed for want of room, over all segments; see {@link Loaded}. */
     private long deferred;
@@ -168,7 +171,7 @@ final class LogLoader {
             LOG.log(Level.WARNING, incomplete.getMessage());
         }
         return new Loaded(partitionsByPrefix, Math.max(max, deferredMax), count, reservation, incomplete, hiddenFrom,
-                incomplete == null ? List.of() : deferredLive);
+                incomplete == null ? List.of() : deferredLive, foreign);
     }
 
     /** Recovers one segment file; null when it is not a store file (left alone, logged). */
@@ -176,6 +179,9 @@ final class LogLoader {
         boolean hadIndex = Files.exists(SegmentFiles.index(file));
         if (!hadIndex && !looksLikeStoreFile(file)) {
             LOG.log(Level.WARNING, "ignoring " + file + ": its first record is not an event");
+            if (SegmentFiles.rotatedPosition(file.getFileName().toString()) < 0) {
+                foreign.add(SegmentFiles.prefixOf(root, file));
+            }
             return null;
         }
         Segment segment = Segment.open(file, files);

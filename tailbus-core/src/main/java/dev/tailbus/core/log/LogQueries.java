@@ -23,11 +23,18 @@ final class LogQueries {
     private final EventLog log;
     private final ReentrantLock lock;
     private final int maxHistoryDepth;
+    private final Runnable whileMerging;
 
     LogQueries(EventLog log, ReentrantLock lock, int maxHistoryDepth) {
+        this(log, lock, maxHistoryDepth, () -> { });
+    }
+
+    /** As above; {@code whileMerging} runs before each partition's statistics are merged (tests). */
+    LogQueries(EventLog log, ReentrantLock lock, int maxHistoryDepth, Runnable whileMerging) {
         this.log = log;
         this.lock = lock;
         this.maxHistoryDepth = maxHistoryDepth;
+        this.whileMerging = whileMerging;
     }
 
     /**
@@ -69,6 +76,7 @@ final class LogQueries {
             lock.unlock();
         }
         List<PartitionCursor> cursors = new ArrayList<>(matching.size());
+        PartitionCursor.Budget budget = PartitionCursor.Budget.sharedBy(matching.size());
         ByteBuffer buffer = HistoryStarts.buffer();
         for (int i = 0; i < matching.size(); i++) {
             Map<String, Long> starts;
@@ -93,10 +101,11 @@ final class LogQueries {
             }
             TopicWindow window = t -> starts.getOrDefault(t, Long.MAX_VALUE);
             cursors.add(found.firstSegment() != null
-                    ? new PartitionCursor(matching.get(i), window, first - 1, found.firstSegment(), found.firstEntry())
-                    : new PartitionCursor(matching.get(i), window, first - 1));
+                    ? new PartitionCursor(matching.get(i), window, first - 1, found.firstSegment(), found.firstEntry(),
+                            budget)
+                    : new PartitionCursor(matching.get(i), window, first - 1, budget));
         }
-        return new MergedReader(cursors, limit);
+        return new MergedReader(cursors, budget, limit);
     }
 
     /**
@@ -168,33 +177,74 @@ final class LogQueries {
 
     /**
      * Per stored topic: counts, bytes, first/last position and time. A topic stored by two
-     * patterns is counted from the partition holding most of it.
+     * patterns is counted from the partition holding most of it. The topic tables' figures are
+     * copied under the lock into a few flat arrays; they are merged and sorted without it.
      */
     List<TopicStats> topics() {
-        Map<String, TopicStats> best = new TreeMap<>();
+        // under the lock: each segment's figures copied into flat arrays (a few array copies per
+        // segment, nothing allocated per topic)
+        String[] names;
+        long[] count;
+        long[] bytes;
+        long[] firstPosition;
+        long[] lastPosition;
+        long[] firstTime;
+        long[] lastTime;
+        int[] partitionEnds;
         lock.lock();
         try {
             log.ensureOpen();
-            for (Partition p : log.partitions()) {
-                Map<String, TopicStats> mine = new HashMap<>();
+            Partition[] partitions = log.partitions();
+            int total = 0;
+            for (Partition p : partitions) {
                 for (Segment s : p.segments()) {
+                    total += s.topics.names().length;
+                }
+            }
+            names = new String[total];
+            count = new long[total];
+            bytes = new long[total];
+            firstPosition = new long[total];
+            lastPosition = new long[total];
+            firstTime = new long[total];
+            lastTime = new long[total];
+            partitionEnds = new int[partitions.length];
+            int at = 0;
+            for (int i = 0; i < partitions.length; i++) {
+                for (Segment s : partitions[i].segments()) {
                     TopicTable t = s.topics;
-                    String[] names = t.names();
-                    for (int id = 0; id < names.length; id++) {
-                        TopicStats add = new TopicStats(names[id], t.count[id], t.bytes[id], t.firstPosition[id],
-                                t.lastPosition[id], t.firstTime[id], t.lastTime[id]);
-                        mine.merge(names[id], add, (a, b) -> new TopicStats(a.topic(), a.events() + b.events(),
-                                a.bytes() + b.bytes(), Math.min(a.firstPosition(), b.firstPosition()),
-                                Math.max(a.lastPosition(), b.lastPosition()), Math.min(a.firstTimeNanos(),
-                                b.firstTimeNanos()), Math.max(a.lastTimeNanos(), b.lastTimeNanos())));
-                    }
+                    String[] n = t.names();
+                    System.arraycopy(n, 0, names, at, n.length);
+                    System.arraycopy(t.count, 0, count, at, n.length);
+                    System.arraycopy(t.bytes, 0, bytes, at, n.length);
+                    System.arraycopy(t.firstPosition, 0, firstPosition, at, n.length);
+                    System.arraycopy(t.lastPosition, 0, lastPosition, at, n.length);
+                    System.arraycopy(t.firstTime, 0, firstTime, at, n.length);
+                    System.arraycopy(t.lastTime, 0, lastTime, at, n.length);
+                    at += n.length;
                 }
-                for (TopicStats s : mine.values()) {
-                    best.merge(s.topic(), s, (a, b) -> a.events() >= b.events() ? a : b);
-                }
+                partitionEnds[i] = at;
             }
         } finally {
             lock.unlock();
+        }
+        Map<String, TopicStats> best = new TreeMap<>();
+        int from = 0;
+        for (int end : partitionEnds) {
+            whileMerging.run();
+            Map<String, TopicStats> mine = new HashMap<>();
+            for (int i = from; i < end; i++) {
+                TopicStats add = new TopicStats(names[i], count[i], bytes[i], firstPosition[i], lastPosition[i],
+                        firstTime[i], lastTime[i]);
+                mine.merge(names[i], add, (a, b) -> new TopicStats(a.topic(), a.events() + b.events(),
+                        a.bytes() + b.bytes(), Math.min(a.firstPosition(), b.firstPosition()),
+                        Math.max(a.lastPosition(), b.lastPosition()), Math.min(a.firstTimeNanos(),
+                        b.firstTimeNanos()), Math.max(a.lastTimeNanos(), b.lastTimeNanos())));
+            }
+            for (TopicStats s : mine.values()) {
+                best.merge(s.topic(), s, (a, b) -> a.events() >= b.events() ? a : b);
+            }
+            from = end;
         }
         return new ArrayList<>(best.values());
     }

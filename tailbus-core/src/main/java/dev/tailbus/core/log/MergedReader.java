@@ -29,6 +29,9 @@ final class MergedReader implements LogReader {
             new PriorityQueue<>((a, b) -> Long.compare(a.peek(Long.MAX_VALUE).position(), b.peek(Long.MAX_VALUE).position()));
     private List<PartitionCursor> waiting = new ArrayList<>();
     private final BitSet followed = new BitSet();
+    /** The read-ahead this reader's cursors share. */
+    private final PartitionCursor.Budget budget;
+    private int cursors;
     private int journalSeen;
     private long horizonSeen = -1;
     private long last;
@@ -40,14 +43,17 @@ final class MergedReader implements LogReader {
         this.filter = filter;
         this.fixedHorizon = -1;
         this.last = after;
+        this.budget = PartitionCursor.Budget.sharedBy(1);
     }
 
     /** A reader over {@code cursors} only, up to position {@code horizon} (a history). */
-    MergedReader(List<PartitionCursor> cursors, long horizon) {
+    MergedReader(List<PartitionCursor> cursors, PartitionCursor.Budget budget, long horizon) {
         this.log = null;
         this.filter = null;
         this.fixedHorizon = horizon;
         this.last = 0;
+        this.budget = budget;
+        this.cursors = cursors.size();
         this.waiting.addAll(cursors);
     }
 
@@ -109,11 +115,24 @@ final class MergedReader implements LogReader {
                 partitions = log.partitions();
             }
             followed.set(p);
-            PartitionCursor c = new PartitionCursor(partitions[p], TopicWindow.of(filter), last);
+            budget.share(++cursors); // the cursors already reading shrink to their share as they read on
+            PartitionCursor c = new PartitionCursor(partitions[p], TopicWindow.of(filter), last, budget);
             waiting.add(c);
             horizonSeen = -1; // look at it
         }
         journalSeen = size;
+    }
+
+    /** Bytes this reader's cursors hold now (tests, statistics). */
+    long heldBytes() {
+        long held = 0;
+        for (PartitionCursor c : ready) {
+            held += c.heldBytes();
+        }
+        for (PartitionCursor c : waiting) {
+            held += c.heldBytes();
+        }
+        return held;
     }
 
     @Override

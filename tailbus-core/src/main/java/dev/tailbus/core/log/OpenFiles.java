@@ -1,11 +1,11 @@
 package dev.tailbus.core.log;
 
+import dev.tailbus.core.fs.Descriptors;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -27,6 +27,9 @@ import java.util.function.Supplier;
  * (the writer's channel is closed only by the cache, by an interrupt or by a failure: the last
  * two must be seen).
  *
+ * <p>A process short of descriptors before the bound (EMFILE, ENFILE) closes the older half of
+ * the unpinned files and tries the open once more.
+ *
  * <p>Threading: thread-safe; the bookkeeping is under this object's monitor, files are opened and
  * closed outside it.
  */
@@ -34,15 +37,26 @@ final class OpenFiles {
     /** The default bound on open segment files. */
     static final int DEFAULT_MAX = LogConfig.DEFAULT_MAX_OPEN_FILES;
 
+    private static final System.Logger LOG = System.getLogger(OpenFiles.class.getName());
+
     private final int max;
+    /** The shortage of descriptors was logged (once per cache). */
+    private volatile boolean warnedShort;
+    private final FileLayer layer;
     private final Handle lru = new Handle(null, false);
     private int open;
 
     OpenFiles(int max) {
+        this(max, FileLayer.FILES);
+    }
+
+    /** A cache of at most {@code max} open files, each opened by {@code layer}. */
+    OpenFiles(int max, FileLayer layer) {
         if (max < 4) {
             throw new IllegalArgumentException("at least 4 open files, got " + max);
         }
         this.max = max;
+        this.layer = layer;
         lru.next = lru;
         lru.previous = lru;
     }
@@ -61,6 +75,11 @@ final class OpenFiles {
             this.path = path;
             this.writable = writable;
         }
+    }
+
+    /** The file layer files are opened, renamed and forced through. */
+    FileLayer layer() {
+        return layer;
     }
 
     /** Files open now, for tests and statistics. */
@@ -100,7 +119,22 @@ final class OpenFiles {
         FileChannel opened;
         try {
             opened = openFile(h);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (!Descriptors.isShort(e) || !makeRoom()) {
+                synchronized (this) {
+                    h.pins--;
+                }
+                throw e;
+            }
+            try {
+                opened = openFile(h); // once more, with half of ours closed
+            } catch (IOException | RuntimeException again) {
+                synchronized (this) {
+                    h.pins--;
+                }
+                throw again;
+            }
+        } catch (RuntimeException e) {
             synchronized (this) {
                 h.pins--;
             }
@@ -140,6 +174,38 @@ final class OpenFiles {
         return result;
     }
 
+    /**
+     * The process ran out of descriptors before this cache reached its bound (a {@code ulimit -n}
+     * below it, or descriptors held elsewhere in the process): closes the older half of the
+     * unpinned files, so that the open that failed can be tried again. Logged once. Returns
+     * whether any file was closed.
+     */
+    private boolean makeRoom() {
+        List<FileChannel> evicted = new ArrayList<>();
+        int before;
+        synchronized (this) {
+            before = open;
+            for (Handle victim = lru.previous; open > before / 2 && victim != lru; ) {
+                Handle newer = victim.previous;
+                if (victim.pins == 0) {
+                    unlink(victim);
+                    open--;
+                    evicted.add(victim.channel);
+                    victim.channel = null;
+                }
+                victim = newer;
+            }
+        }
+        closeQuietly(evicted);
+        if (!warnedShort && !evicted.isEmpty()) {
+            warnedShort = true;
+            LOG.log(System.Logger.Level.WARNING, "the process ran out of file descriptors with " + before
+                    + " store files open (fewer than the bound of " + max + "): closing the " + evicted.size()
+                    + " least recently used; raise ulimit -n or lower the open-file bound");
+        }
+        return !evicted.isEmpty();
+    }
+
     /** Unpins a handle acquired before. */
     synchronized void release(Handle h) {
         h.pins--;
@@ -167,24 +233,18 @@ final class OpenFiles {
         }
     }
 
-    private static FileChannel openFile(Handle h) throws IOException {
+    private FileChannel openFile(Handle h) throws IOException {
         Path at = h.path.get();
         try {
-            return open(at, h.writable);
+            return layer.open(at, h.writable);
         } catch (NoSuchFileException e) {
             // renamed meanwhile (rotation): its new name
             Path now = h.path.get();
             if (now.equals(at)) {
                 throw e;
             }
-            return open(now, h.writable);
+            return layer.open(now, h.writable);
         }
-    }
-
-    private static FileChannel open(Path path, boolean writable) throws IOException {
-        return writable
-                ? FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(path, StandardOpenOption.READ);
     }
 
     private void linkFirst(Handle h) {

@@ -11,10 +11,12 @@ import java.util.Arrays;
  * ({@link RecordCheck}).
  *
  * <p>Memory: the cursor reads index entries and the records they point to in chunks that start
- * at one entry and double while it reads on, up to {@value #MAX_ENTRIES} entries and
- * {@value #MAX_DATA} bytes; once it has caught up it gives its buffers up, so a cursor on an
- * idle partition holds a few dozen bytes, and a reader over 100,000 partitions holds little more
- * than one event per partition.
+ * at one entry and double while it reads on, up to its share of its reader's {@link Budget}
+ * ({@value #READER_BYTES} bytes over all the reader's cursors; one cursor alone reads up to
+ * {@value #MAX_ENTRIES} entries and {@value #MAX_DATA} bytes at a time); once it has caught up it
+ * gives its buffers up. So a cursor on an idle partition holds a few dozen bytes, and a reader
+ * over 10,000 partitions, however deep its history, holds the budget and one event and one entry
+ * per partition.
  *
  * <p>Design note: the cursor holds a segment, not a file name, so rotation (a rename) does not
  * disturb it; when retention deletes the segment under it, it seeks again by position.
@@ -25,10 +27,13 @@ final class PartitionCursor {
     private static final System.Logger LOG = System.getLogger(PartitionCursor.class.getName());
     static final int MAX_ENTRIES = 512;
     static final int MAX_DATA = 256 * 1024;
+    /** The bytes of read-ahead the cursors of one reader share. */
+    static final int READER_BYTES = 4 << 20;
     private static final long UNKNOWN = Long.MIN_VALUE;
 
     final Partition partition;
     private final TopicWindow window;
+    private final Budget budget;
     private Segment segment;
     private long entry;
     /** Index entries from {@link #entriesFrom}; null while idle. */
@@ -47,19 +52,51 @@ final class PartitionCursor {
     private StoredEvent peeked;
     private long lastSeen;
 
-    PartitionCursor(Partition partition, TopicWindow window, long after) {
+    PartitionCursor(Partition partition, TopicWindow window, long after, Budget budget) {
         this.partition = partition;
         this.window = window;
+        this.budget = budget;
         seek(after);
     }
 
     /** A cursor starting at entry {@code entry} of {@code segment}, known to follow {@code after}. */
-    PartitionCursor(Partition partition, TopicWindow window, long after, Segment segment, long entry) {
+    PartitionCursor(Partition partition, TopicWindow window, long after, Segment segment, long entry,
+                    Budget budget) {
         this.partition = partition;
         this.window = window;
+        this.budget = budget;
         this.lastSeen = after;
         this.segment = segment;
         this.entry = entry;
+    }
+
+    /**
+     * What each cursor of one reader may read ahead: the reader's {@value #READER_BYTES} bytes
+     * shared by its cursors, set by the reader as cursors join. Not thread-safe: the reader's.
+     */
+    static final class Budget {
+        private int maxEntries = MAX_ENTRIES;
+        private int maxData = MAX_DATA;
+
+        /** A budget shared by {@code cursors} cursors. */
+        static Budget sharedBy(int cursors) {
+            Budget b = new Budget();
+            b.share(cursors);
+            return b;
+        }
+
+        /** Shares the reader's bytes among {@code cursors} cursors. */
+        void share(int cursors) {
+            long each = READER_BYTES / Math.max(1, cursors);
+            maxEntries = (int) Math.max(1, Math.min(MAX_ENTRIES, each / 512));
+            maxData = (int) Math.max(0, Math.min(MAX_DATA, each - (long) maxEntries * IndexEntry.SIZE));
+        }
+    }
+
+    /** Bytes this cursor holds now: its buffers and the event it peeked (tests, statistics). */
+    long heldBytes() {
+        return (entries == null ? 0 : entries.capacity()) + (data == null ? 0 : data.capacity())
+                + (peeked == null ? 0 : peeked.event().length);
     }
 
     /** Places the cursor at the first visible entry with a position above {@code after}. */
@@ -133,17 +170,14 @@ final class PartitionCursor {
                 if (position > horizon) {
                     return null;
                 }
-                long current = entry++;
+                entry++;
                 lastSeen = position;
                 int id = entries.getInt(at + IndexEntry.TOPIC);
                 if (position < from(id)) {
                     continue;
                 }
-                long offset = entries.getLong(at + IndexEntry.OFFSET);
-                int length = entries.getInt(at + IndexEntry.LENGTH);
-                int checksum = entries.getInt(at + IndexEntry.CRC);
                 long time = entries.getLong(at + IndexEntry.TIME);
-                byte[] body = body(offset, length, checksum, current);
+                byte[] body = body(at);
                 if (body == null) {
                     continue;
                 }
@@ -223,12 +257,14 @@ final class PartitionCursor {
     private int entryAt(long n) throws IOException {
         if (n < entriesFrom || n >= entriesFrom + entriesHeld) {
             if (n == entriesFrom + entriesHeld && entriesHeld > 0) {
-                chunk = Math.min(MAX_ENTRIES, chunk * 2); // reading on: larger chunks
+                chunk = chunk * 2; // reading on: larger chunks
             }
+            chunk = Math.min(chunk, budget.maxEntries);
             long visible = segment.count();
             int want = (int) Math.min(chunk, visible - n);
-            if (entries == null || entries.capacity() < want * IndexEntry.SIZE) {
-                entries = Segment.littleEndian(Math.max(want, chunk) * IndexEntry.SIZE);
+            if (entries == null || entries.capacity() < want * IndexEntry.SIZE
+                    || entries.capacity() > chunk * IndexEntry.SIZE) {
+                entries = Segment.littleEndian(chunk * IndexEntry.SIZE);
             }
             entries.clear();
             entries.limit(want * IndexEntry.SIZE);
@@ -243,15 +279,17 @@ final class PartitionCursor {
     }
 
     /** The record's bytes, or null (logged) when it disagrees with its index entry. */
-    private byte[] body(long offset, int length, int checksum, long entryNumber) throws IOException {
-        int need = 4 + length;
+    private byte[] body(int entryAt) throws IOException {
+        long offset = entries.getLong(entryAt + IndexEntry.OFFSET);
+        int length = entries.getInt(entryAt + IndexEntry.LENGTH);
+        int need = 4 + Math.max(0, length);
         if (offset < dataFrom || offset + need > dataFrom + dataHeld) {
             // read this record and those of the entries held after it, as far as they fit
             int last = entriesHeld - 1;
             int lastAt = last * IndexEntry.SIZE;
             long end = entries.getLong(lastAt + IndexEntry.OFFSET) + 4 + entries.getInt(lastAt + IndexEntry.LENGTH);
-            int span = (int) Math.max(need, Math.min(MAX_DATA, end - offset));
-            if (data == null || data.capacity() < span) {
+            int span = (int) Math.max(need, Math.min(budget.maxData, end - offset));
+            if (data == null || data.capacity() < span || data.capacity() > Math.max(need, budget.maxData)) {
                 data = Segment.littleEndian(span);
             }
             data.clear();
@@ -260,7 +298,7 @@ final class PartitionCursor {
             dataHeld = segment.readData(offset, data);
         }
         int at = (int) (offset - dataFrom);
-        String wrong = RecordCheck.check(data.array(), at, dataHeld - at, length, checksum);
+        String wrong = RecordCheck.check(entries, entryAt, offset, data.array(), at, dataHeld - at, 0);
         if (wrong != null) {
             LOG.log(Level.WARNING, "record in " + segment.dataPath() + " at offset " + offset + " " + wrong
                     + "; skipped");

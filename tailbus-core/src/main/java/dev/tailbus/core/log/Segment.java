@@ -1,6 +1,5 @@
 package dev.tailbus.core.log;
 
-import dev.tailbus.core.fs.Durable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,8 +42,13 @@ final class Segment {
     private final OpenFiles.Handle readData;
     private final OpenFiles.Handle readIndex;
     private volatile boolean closed;
-    /** Written to the OS since the last force. */
+    /** Data written to the OS since the data was last forced. */
     private volatile boolean unforced;
+    /**
+     * Index entries written to the OS since the index was last forced: apart from the data's flag,
+     * since the {@code BATCH} policy and the interval flusher force the data alone.
+     */
+    private volatile boolean indexUnforced;
     final TopicTable topics = new TopicTable();
 
     private volatile long count;
@@ -188,7 +192,9 @@ final class Segment {
             firstPosition = Long.MAX_VALUE;
         }
         boolean headerless = false;
-        if (!keepData && Files.exists(dataPath)) {
+        // a file is opened only when it has bytes to cut: a group that failed for want of a
+        // descriptor must not need one to take back what it never wrote
+        if (!keepData && Files.exists(dataPath) && Files.size(dataPath) > dataEnd) {
             FileChannel data = pinWriter(false);
             try {
                 data.truncate(dataEnd);
@@ -197,12 +203,16 @@ final class Segment {
             }
         }
         if (Files.exists(indexPath())) {
-            FileChannel index = pinWriter(true);
-            try {
-                headerless = entries == 0 && index.size() < IndexEntry.HEADER;
-                index.truncate(headerless ? 0 : IndexEntry.at(entries));
-            } finally {
-                unpinWriter(true);
+            long size = Files.size(indexPath());
+            headerless = entries == 0 && size < IndexEntry.HEADER;
+            long keep = headerless ? 0 : IndexEntry.at(entries);
+            if (size > keep) {
+                FileChannel index = pinWriter(true);
+                try {
+                    index.truncate(keep);
+                } finally {
+                    unpinWriter(true);
+                }
             }
         } else if (entries > 0) {
             throw new IOException("index " + indexPath() + " is missing");
@@ -305,50 +315,64 @@ final class Segment {
     /** Renames the segment and its index (already flushed) to {@code target}, durably. */
     synchronized void renameTo(Path target) throws IOException {
         Path oldIndex = indexPath();
-        Durable.move(oldIndex, SegmentFiles.index(target));
+        FileLayer layer = files.layer();
+        layer.move(oldIndex, SegmentFiles.index(target));
         try {
-            Durable.move(dataPath, target);
+            layer.move(dataPath, target);
         } catch (IOException e) {
             try {
-                Durable.move(SegmentFiles.index(target), oldIndex); // both under their old names again
+                layer.move(SegmentFiles.index(target), oldIndex); // both under their old names again
             } catch (IOException undo) {
                 e.addSuppressed(undo);
             }
             throw e;
         }
         dataPath = target;
-        Durable.forceFolder(target.toAbsolutePath().getParent());
+        layer.forceFolder(target.toAbsolutePath().getParent());
     }
 
-    /** Notes that bytes were written to the OS since the last force. */
+    /** Notes that data and index bytes were written to the OS since the last force. */
     void noteUnforced() {
         unforced = true;
+        indexUnforced = true;
     }
 
-    /** Whether bytes were written since the last force. */
+    /** Whether data bytes were written since the data was last forced. */
     boolean unforced() {
         return unforced;
     }
 
     /**
      * Forces what was written to stable storage: the data, and the index too when
-     * {@code withIndex}. Does nothing when nothing was written since the last force.
+     * {@code withIndex}. Forces neither file when nothing was written to it since its last force.
      */
     void force(boolean withIndex) throws IOException {
-        if (!unforced) {
-            return;
-        }
+        boolean forceData = unforced;
+        boolean forceIndex = withIndex && indexUnforced;
         unforced = false;
+        if (forceIndex) {
+            indexUnforced = false;
+        }
         try {
-            pinWriter(false).force(false);
-            unpinWriter(false);
-            if (withIndex) {
-                pinWriter(true).force(false);
-                unpinWriter(true);
+            if (forceData) {
+                forceWriter(false);
+            }
+            if (forceIndex) {
+                forceWriter(true);
             }
         } catch (IOException | RuntimeException e) {
-            unforced = true;
+            unforced |= forceData;
+            indexUnforced |= forceIndex;
             throw e;
+        }
+    }
+
+    private void forceWriter(boolean ofIndex) throws IOException {
+        FileChannel c = pinWriter(ofIndex);
+        try {
+            c.force(false);
+        } finally {
+            unpinWriter(ofIndex);
         }
     }
 
@@ -359,7 +383,7 @@ final class Segment {
         Path oldData = dataPath;
         Files.deleteIfExists(SegmentFiles.index(oldData));
         Files.deleteIfExists(oldData);
-        Durable.forceFolder(oldData.toAbsolutePath().getParent());
+        files.layer().forceFolder(oldData.toAbsolutePath().getParent());
     }
 
     /** Whether the segment was closed for good (deleted, or the log closed), not just released. */

@@ -58,6 +58,11 @@ final class SegmentFiles {
         return fileName.endsWith(SEGMENT_SUFFIX) && fileName.length() > SEGMENT_SUFFIX.length();
     }
 
+    /** Whether {@code fileName} names an index (of a live or rotated segment). */
+    static boolean isIndex(String fileName) {
+        return fileName.endsWith(SEGMENT_SUFFIX + INDEX_SUFFIX);
+    }
+
     /**
      * The rotated segment's first position encoded in {@code fileName}, or -1 when it is a live
      * segment's name.
@@ -95,7 +100,7 @@ final class SegmentFiles {
                 String name = p.getFileName().toString();
                 if (isSegment(name)) {
                     byPrefix.computeIfAbsent(prefixOf(root, p), k -> new java.util.ArrayList<>()).add(p);
-                } else if (name.endsWith(SEGMENT_SUFFIX + INDEX_SUFFIX)) {
+                } else if (isIndex(name)) {
                     indexes.add(p);
                 }
             });

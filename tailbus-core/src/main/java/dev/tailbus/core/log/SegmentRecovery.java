@@ -189,8 +189,7 @@ final class SegmentRecovery {
             }
             ByteBuffer record = Segment.littleEndian((int) (4 + length));
             int read = segment.readData(offset, record);
-            return RecordCheck.check(record.array(), 0, read, (int) length, entry.getInt(IndexEntry.CRC)) == null
-                    ? entries : 0;
+            return RecordCheck.check(entry, 0, offset, record.array(), 0, read, 0) == null ? entries : 0;
         }
         return 0;
     }

@@ -31,7 +31,7 @@ final class SegmentWriter {
     /** The first write failure, after which the writer writes nothing more. */
     private IOException broken;
 
-    /** The index file does not exist yet: its header goes first with the first entries. */
+    /** The index file does not exist yet: its header goes first, before the segment's first record. */
     private boolean fresh;
 
     SegmentWriter(Segment segment, WriteBuffers buffers) {
@@ -146,17 +146,25 @@ final class SegmentWriter {
     }
 
     private void writeData(ByteBuffer buffer) throws IOException {
+        // a new segment's index is made before its data file: a folder's changes reach the disk in
+        // the order they were made, so after a power cut no data file lacks its index, by which a
+        // store file is told from a foreign .pb file (one whose first record may be torn)
+        writeHeaderIfFresh();
         int n = buffer.remaining();
         write(false, buffer, dataWritten);
         dataWritten += n;
     }
 
-    private void flushIndex() throws IOException {
-        if (fresh && indexBuffer != null && indexBuffer.position() > 0) {
+    private void writeHeaderIfFresh() throws IOException {
+        if (fresh) {
             write(true, IndexEntry.header(), 0);
             fresh = false;
         }
+    }
+
+    private void flushIndex() throws IOException {
         if (indexBuffer != null && indexBuffer.position() > 0) {
+            writeHeaderIfFresh();
             indexBuffer.flip();
             int n = indexBuffer.remaining();
             write(true, indexBuffer, indexWritten);

@@ -51,6 +51,11 @@ public final class StoreInspector {
         return SegmentFiles.discover(root).segments();
     }
 
+    /** Whether {@code file} is named as a segment's index (such files are read with their segment). */
+    public static boolean isIndexFile(Path file) {
+        return SegmentFiles.isIndex(file.getFileName().toString());
+    }
+
     /**
      * Checks every segment under {@code root}: records whole and parseable (a torn tail is a
      * problem), positions growing within a prefix, and each index entry agreeing with its record
@@ -142,18 +147,11 @@ public final class StoreInspector {
                     if (entries >= 0 && n < entries) {
                         entry.clear();
                         index.read(entry, IndexEntry.at(n));
-                        String mismatch = null;
-                        if (entry.getLong(IndexEntry.OFFSET) != scanner.offset
-                                || entry.getInt(IndexEntry.LENGTH) != length) {
-                            mismatch = "index entry " + n + " points elsewhere (stale index)";
-                        } else if (entry.getInt(IndexEntry.CRC)
-                                != RecordCheck.crc(scanner.body(), scanner.bodyOffset(), length)) {
-                            mismatch = "checksum mismatch: the record changed after it was written";
-                        } else if (entry.getLong(IndexEntry.POSITION) != fields.position) {
-                            mismatch = "index entry " + n + " has position " + entry.getLong(IndexEntry.POSITION);
-                        }
-                        if (mismatch != null) {
-                            problems.add(new Problem(file, scanner.offset, mismatch));
+                        String wrong = RecordCheck.check(entry, 0, scanner.offset, scanner.body(),
+                                scanner.bodyOffset() - 4, 4 + length, fields.position);
+                        if (wrong != null) {
+                            problems.add(new Problem(file, scanner.offset, "against index entry " + n + ": record "
+                                    + wrong));
                         }
                     }
                     n++;

@@ -182,7 +182,9 @@ class EventLogProperties {
         last.sort(Comparator.naturalOrder());
         assertThat(log.lastPerTopic(filter, n, upTo).toList()).extracting(StoredEvent::position).containsExactlyElementsOf(last);
 
-        long time = random.nextInt(1100);
+        // a time near a stored event's (each side of it), or any in the first thousand nanoseconds
+        long time = model.isEmpty() || random.nextBoolean() ? random.nextInt(1100)
+                : model.get(random.nextInt(model.size())).time() + random.nextInt(3) - 1;
         long firstAtOrAfter = model.stream().filter(m -> m.time() >= time).mapToLong(Modelled::position).min()
                 .orElse(Long.MAX_VALUE);
         StoredEvent first = log.readFromTime(t -> true, time).next();
@@ -198,6 +200,111 @@ class EventLogProperties {
             assertThat(s.events()).isEqualTo(counts.get(s.topic()));
         }
         assertThat(log.topics()).hasSize(counts.size());
+    }
+
+    private static final String[] TIMED = {"t/0", "t/1", "t/2", "t/3", "t/4", "unstored"};
+
+    /** Appends (0), reopens (1), checks (2) and the clock moved on by up to two days (3). */
+    @Provide
+    Arbitrary<List<Step>> timedSteps() {
+        Arbitrary<int[]> event = Combinators.combine(Arbitraries.integers().between(0, TIMED.length - 1),
+                Arbitraries.integers().between(0, 1000), Arbitraries.integers().between(0, 60))
+                .as((t, jitter, size) -> new int[] {t, jitter, size});
+        Arbitrary<Step> append = event.list().ofMinSize(1).ofMaxSize(30).map(e -> new Step(0, e, 0));
+        Arbitrary<Step> reopen = Arbitraries.just(new Step(1, List.of(), 0));
+        Arbitrary<Step> check = Arbitraries.longs().map(s -> new Step(2, List.of(), s));
+        Arbitrary<Step> later = Arbitraries.longs().between(1, 2880).map(minutes -> new Step(3, List.of(), minutes));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(5, append), net.jqwik.api.Tuple.of(1, reopen),
+                net.jqwik.api.Tuple.of(2, check), net.jqwik.api.Tuple.of(3, later)).list().ofMinSize(1).ofMaxSize(30);
+    }
+
+    /**
+     * Rotation at a UTC time of day (and by size), retention by age or by bytes, reopens, and a
+     * clock that moves on: what the log serves is, per topic, the model's events less its oldest
+     * (retention deletes whole segments from the oldest on), only events old enough are gone when
+     * retention is by age, and every query agrees with what is left.
+     */
+    @Property(tries = 25)
+    void shouldAgreeWithAModelAcrossTimeRotationRetentionAndReopens(@ForAll("timedSteps") List<Step> steps,
+            @ForAll @IntRange(min = 0, max = 23) int rotateHour, @ForAll boolean byAge,
+            @ForAll @IntRange(min = 300, max = 4000) int retain, @ForAll boolean bySizeToo) throws IOException {
+        Path root = Files.createTempDirectory("tailbus-log-timed");
+        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        LogConfig.Builder builder = LogConfig.builder(root).pattern("{topic}:t/").clock(clock)
+                .rotateAtUtc(java.time.LocalTime.of(rotateHour, 0)).rotateAboveBytes(bySizeToo ? 1500 : 0);
+        java.time.Duration age = java.time.Duration.ofHours(30);
+        LogConfig config = (byAge ? builder.retainAge(age) : builder.retainBytes(retain)).build();
+        List<Modelled> model = new ArrayList<>(); // stored events only
+        long handedOut = 0;
+        EventLog log = EventLog.open(config);
+        try {
+            for (Step step : steps) {
+                switch (step.kind()) {
+                    case 0 -> {
+                        List<EventToAppend> batch = new ArrayList<>();
+                        for (int[] e : step.events()) {
+                            String topic = TIMED[e[0]];
+                            long time = clock.nanos() + e[1];
+                            batch.add(new EventToAppend(topic, time, EventWire.minimalEvent(topic, time, new byte[e[2]])));
+                        }
+                        for (AppendedEvent a : log.append(batch)) {
+                            assertThat(a.position()).isGreaterThan(handedOut);
+                            handedOut = a.position();
+                            if (a.stored()) {
+                                model.add(new Modelled(a.position(), a.topic(), a.receiveTimeNanos(), a.event()));
+                            }
+                        }
+                    }
+                    case 1 -> {
+                        log.close();
+                        log = EventLog.open(config);
+                    }
+                    case 3 -> clock.set(clock.instant().plusSeconds(60 * step.seed()));
+                    default -> check(log, retained(log, model, Long.MIN_VALUE), new java.util.Random(step.seed()),
+                            TIMED, model.isEmpty() ? 0 : model.getLast().position());
+                }
+                // after every step (retention runs at appends, rotations and opens): only old enough events gone
+                retained(log, model, byAge ? clock.nanos() - age.toNanos() : Long.MAX_VALUE);
+            }
+            check(log, retained(log, model, Long.MIN_VALUE), new java.util.Random(1), TIMED,
+                    model.isEmpty() ? 0 : model.getLast().position());
+            log.close();
+            assertThat(StoreInspector.verify(root).problems()).isEmpty();
+        } finally {
+            log.close();
+            deleteTree(root);
+        }
+    }
+
+    /**
+     * The model of what the log serves now, checked: per topic, the model's events from some
+     * point on (retention deletes the oldest segments), every deleted one older than
+     * {@code deletableBefore} (unchecked: {@link Long#MIN_VALUE}).
+     */
+    private static List<Modelled> retained(EventLog log, List<Modelled> model, long deletableBefore) {
+        java.util.Set<Long> served = new java.util.HashSet<>();
+        for (StoredEvent e : EventLogTest.drain(log.readAfter(t -> true, 0))) {
+            served.add(e.position());
+        }
+        Map<String, Boolean> sawKept = new HashMap<>();
+        List<Modelled> retained = new ArrayList<>();
+        for (Modelled m : model) {
+            boolean kept = served.contains(m.position());
+            if (kept) {
+                retained.add(m);
+                sawKept.put(m.topic(), true);
+            } else {
+                assertThat(sawKept.getOrDefault(m.topic(), false))
+                        .as("event %d of %s is gone, but an older one of that topic is served", m.position(), m.topic())
+                        .isFalse();
+                if (deletableBefore != Long.MIN_VALUE) {
+                    assertThat(m.time()).as("event %d deleted before it was old enough", m.position())
+                            .isLessThan(deletableBefore);
+                }
+            }
+        }
+        assertThat(served).hasSize(retained.size());
+        return retained;
     }
 
     @Property(tries = 40)

@@ -218,4 +218,43 @@ class LiveReadersTest {
             assertThat(result.get().getFirst().position()).isLessThanOrEqualTo(3);
         }
     }
+    @Test
+    void shouldGoOnAppendingWhileTopicStatisticsAreMerged() throws Exception {
+        try (EventLog log = EventLog.open(LogConfig.of(root))) {
+            for (int i = 0; i < 3; i++) {
+                log.append(List.of(EventLogTest.event("s/" + i, i, "before")));
+            }
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            LogQueries queries = new LogQueries(log, log.appendLock(), Integer.MAX_VALUE, () -> {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            AtomicReference<List<TopicStats>> result = new AtomicReference<>();
+            Thread reader = Thread.ofPlatform().start(() -> result.set(queries.topics()));
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> inside.getCount() == 0);
+                // the statistics are being merged (with 100,000 topics that takes a tenth of a second or
+                // more): appends go on meanwhile
+                java.util.concurrent.atomic.AtomicInteger appended = new java.util.concurrent.atomic.AtomicInteger();
+                Thread writer = Thread.ofPlatform().start(() -> {
+                    log.append(List.of(EventLogTest.event("s/0", 10, "during"), EventLogTest.event("s/9", 11, "new")));
+                    appended.incrementAndGet();
+                });
+                await().atMost(Duration.ofSeconds(20)).until(() -> appended.get() == 1);
+                writer.join();
+                assertThat(reader.isAlive()).as("the statistics are still being merged").isTrue();
+            } finally {
+                release.countDown();
+                reader.join(10_000);
+            }
+            // a snapshot from before the append
+            assertThat(result.get()).extracting(TopicStats::topic).containsExactly("s/0", "s/1", "s/2");
+            assertThat(result.get().getFirst().events()).isEqualTo(1);
+        }
+    }
 }

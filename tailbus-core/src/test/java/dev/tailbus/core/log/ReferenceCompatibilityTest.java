@@ -1,7 +1,9 @@
 package dev.tailbus.core.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tailbus.core.TailbusException.Kind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -148,5 +150,26 @@ class ReferenceCompatibilityTest {
             assertThat(log.lastPosition()).isZero();
         }
         assertThat(Files.readAllBytes(root.resolve("schema.pb"))).isEqualTo(before);
+    }
+
+    @Test
+    void shouldRefuseToAppendToATopicWhoseFileIsNotAStoreFileAndLeaveTheFileAlone() throws IOException {
+        Files.write(root.resolve("schema.pb"), "syntax = \"proto3\"; message X {}".getBytes(StandardCharsets.UTF_8));
+        byte[] before = Files.readAllBytes(root.resolve("schema.pb"));
+        try (EventLog log = EventLog.open(LogConfig.of(root))) {
+            assertThatThrownBy(() -> log.append(List.of(EventLogTest.event("schema", 1, "x"),
+                    EventLogTest.event("other", 1, "y"))))
+                    .isInstanceOfSatisfying(LogException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(Kind.BAD_INPUT);
+                        assertThat(e.getMessage()).contains("schema.pb").contains("not a store file");
+                    });
+            assertThat(log.append(List.of(EventLogTest.event("other", 1, "y"))).getFirst().stored()).isTrue();
+        }
+        try (EventLog log = EventLog.open(LogConfig.of(root))) {
+            assertThatThrownBy(() -> log.append(List.of(EventLogTest.event("schema", 2, "x"))))
+                    .isInstanceOf(LogException.class);
+        }
+        assertThat(Files.readAllBytes(root.resolve("schema.pb"))).isEqualTo(before);
+        assertThat(Files.exists(root.resolve("schema.pb.idx"))).isFalse();
     }
 }

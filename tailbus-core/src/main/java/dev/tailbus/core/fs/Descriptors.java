@@ -1,0 +1,55 @@
+package dev.tailbus.core.fs;
+
+import java.io.IOException;
+
+/**
+ * Tells a file that could not be opened for want of descriptors (EMFILE: this process is at its
+ * {@code ulimit -n}; ENFILE: the system is at its limit) from other failures to open, the same
+ * way {@link DiskSpace} tells a full disk: by the C library's text for the error number, which is
+ * all the JDK reports.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Descriptors {
+    private static final int ENFILE = 23;
+    private static final int EMFILE = 24;
+    private static final String[] TEXTS = texts();
+
+    private Descriptors() {
+    }
+
+    /** Whether {@code e} (or a cause of it) says there was no descriptor to open a file with. */
+    public static boolean isShort(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (t instanceof IOException && message != null) {
+                for (String text : TEXTS) {
+                    if (message.endsWith(text)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String[] texts() {
+        String[] english = {"Too many open files", "Too many open files in system"};
+        int[] numbers = {EMFILE, ENFILE};
+        String[] all = new String[english.length * 2];
+        for (int i = 0; i < numbers.length; i++) {
+            all[i] = english[i];
+            String local = english[i];
+            try {
+                String text = Libc.strerror(numbers[i]);
+                if (!text.startsWith("errno ")) {
+                    local = text;
+                }
+            } catch (LinkageError | RuntimeException e) {
+                // no native access: the English texts alone
+            }
+            all[english.length + i] = local;
+        }
+        return all;
+    }
+}
