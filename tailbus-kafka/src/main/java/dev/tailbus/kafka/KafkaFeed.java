@@ -42,7 +42,10 @@ import org.apache.kafka.common.errors.WakeupException;
  * values are views of Kafka's fetched bytes, queued as the records Kafka made, with nothing
  * copied or made per event before that write. A view keeps the fetch response it lies in until
  * it is delivered; the queue's byte budget bounds how much is queued, as the consumer itself
- * would hold a response until its last record was polled. The token names, for every partition read, the next offset:
+ * would hold a response until its last record was polled. Where the subscription wants only some
+ * of a poll's records, the wanted values are copied out, so that a few wanted bytes never keep a
+ * whole response that the budget does not count. The token names, for every partition read, the
+ * next offset:
  * during the history, a partition whose history is not all delivered yet stands at its next
  * history event (resuming there delivers the rest of it, and possibly other topics' events in
  * between, nothing twice); once its history is out, at the snapshot's end, where live reading

@@ -1,6 +1,9 @@
 package dev.tailbus.core.fs;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 
 /**
  * Tells a file that could not be opened for want of descriptors (EMFILE: this process is at its
@@ -31,6 +34,23 @@ public final class Descriptors {
             }
         }
         return false;
+    }
+
+    /**
+     * Cuts {@code file} to {@code length} bytes by its name ({@code truncate(2)}), which needs no
+     * descriptor: how a write that failed for want of descriptors is taken back.
+     *
+     * @throws IOException with the system's reason when the file cannot be cut
+     */
+    public static void truncate(Path file, long length) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.allocateCapture(arena);
+            MemorySegment name = arena.allocateFrom(file.toString());
+            if (Libc.truncate(capture, name, length) < 0) {
+                throw new IOException("cannot cut " + file + " to " + length + " bytes: "
+                        + Libc.strerror(Libc.errno(capture)));
+            }
+        }
     }
 
     private static String[] texts() {

@@ -109,6 +109,11 @@ final class Libc {
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
     }
 
+    private static final class Truncate {
+        static final MethodHandle HANDLE = bind("truncate",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+
     private static final class Access {
         static final MethodHandle HANDLE = bind("access",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -240,6 +245,15 @@ final class Libc {
             return (int) Unlink.HANDLE.invokeExact(capture, path);
         } catch (Throwable t) {
             throw linkageFailure("unlink", t);
+        }
+    }
+
+    /** truncate(2): cuts a file by its name, with no descriptor. */
+    static int truncate(MemorySegment capture, MemorySegment path, long length) {
+        try {
+            return (int) Truncate.HANDLE.invokeExact(capture, path, length);
+        } catch (Throwable t) {
+            throw linkageFailure("truncate", t);
         }
     }
 

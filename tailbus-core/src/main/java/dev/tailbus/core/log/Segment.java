@@ -1,5 +1,6 @@
 package dev.tailbus.core.log;
 
+import dev.tailbus.core.fs.Descriptors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -99,6 +100,32 @@ final class Segment {
     }
 
     /** Pins the writer's data or index channel (opening it if needed) until {@link #unpinWriter}. */
+    /**
+     * Cuts the data or index file back to {@code length} and forces the cut, so that records an
+     * append was refused for cannot come back after a power cut. With no descriptor to spare (the
+     * group failed for want of them, and the cache may have closed this file meanwhile) the file
+     * is cut by its name, which needs none; that cut cannot be forced, and is forced with the
+     * file's next force.
+     */
+    private void cut(boolean ofIndex, Path path, long length) throws IOException {
+        FileChannel channel;
+        try {
+            channel = pinWriter(ofIndex);
+        } catch (IOException e) {
+            if (!Descriptors.isShort(e)) {
+                throw e;
+            }
+            Descriptors.truncate(path, length);
+            return;
+        }
+        try {
+            channel.truncate(length);
+            channel.force(false);
+        } finally {
+            unpinWriter(ofIndex);
+        }
+    }
+
     FileChannel pinWriter(boolean ofIndex) throws IOException {
         return files.acquire(ofIndex ? index : data);
     }
@@ -195,24 +222,14 @@ final class Segment {
         // a file is opened only when it has bytes to cut: a group that failed for want of a
         // descriptor must not need one to take back what it never wrote
         if (!keepData && Files.exists(dataPath) && Files.size(dataPath) > dataEnd) {
-            FileChannel data = pinWriter(false);
-            try {
-                data.truncate(dataEnd);
-            } finally {
-                unpinWriter(false);
-            }
+            cut(false, dataPath, dataEnd);
         }
         if (Files.exists(indexPath())) {
             long size = Files.size(indexPath());
             headerless = entries == 0 && size < IndexEntry.HEADER;
             long keep = headerless ? 0 : IndexEntry.at(entries);
             if (size > keep) {
-                FileChannel index = pinWriter(true);
-                try {
-                    index.truncate(keep);
-                } finally {
-                    unpinWriter(true);
-                }
+                cut(true, indexPath(), keep);
             }
         } else if (entries > 0) {
             throw new IOException("index " + indexPath() + " is missing");

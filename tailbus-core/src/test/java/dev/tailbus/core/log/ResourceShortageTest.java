@@ -74,8 +74,6 @@ class ResourceShortageTest {
             log.append(List.of(EventLogTest.event("kept", 1, "before")));
             files.limit = 0; // every descriptor is taken, none by the log's cache to give back
             log.append(List.of(EventLogTest.event("kept", 1, "still open")));
-            // (the new file comes first: a file this group had written before the shortage would
-            // need a descriptor to be cut back, and without any the log fails as for a failed write)
             assertThatThrownBy(() -> log.append(List.of(EventLogTest.event("new", 2, "lost"),
                     EventLogTest.event("kept", 2, "lost"))))
                     .isInstanceOfSatisfying(LogException.class, e -> {
@@ -88,6 +86,26 @@ class ResourceShortageTest {
             // positions 3 and 4 went to the refused append: a gap, never given again
             assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)
                     .containsExactly(1L, 2L, 5L);
+        }
+    }
+
+    @Test
+    void shouldTakeBackAFileTheGroupWroteBeforeTheShortageWithoutADescriptor() throws Exception {
+        ScarceFiles files = new ScarceFiles();
+        try (EventLog log = EventLog.open(LogConfig.builder(root).fileLayer(files).build())) {
+            log.append(List.of(EventLogTest.event("kept", 1, "before")));
+            long size = java.nio.file.Files.size(root.resolve("kept.pb"));
+            files.limit = 0;
+            // kept.pb is written first; the shortage then closes it to make room, so taking it
+            // back must need no descriptor
+            assertThatThrownBy(() -> log.append(List.of(EventLogTest.event("kept", 2, "lost"),
+                    EventLogTest.event("new", 2, "lost"))))
+                    .isInstanceOfSatisfying(LogException.class, e -> assertThat(e.kind()).isEqualTo(Kind.EXHAUSTED));
+            assertThat(java.nio.file.Files.size(root.resolve("kept.pb"))).isEqualTo(size);
+            files.limit = Integer.MAX_VALUE;
+            log.append(List.of(EventLogTest.event("kept", 3, "after")));
+            assertThat(EventLogTest.drain(log.readAfter(t -> true, 0))).extracting(StoredEvent::position)
+                    .containsExactly(1L, 4L);
         }
     }
 
