@@ -21,15 +21,28 @@ interface EventSource {
     /** Takes the next event as an array, or null when none is due now. */
     byte[] next();
 
+    /**
+     * Whether an event was taken from the cursor and waits here to be sent (its size was asked,
+     * it did not fit in the last message), read from any thread: the cursor stands on it, though
+     * it is not sent.
+     */
+    default boolean holdsOne() {
+        return false;
+    }
+
     /** Events given as arrays (a cursor on files): one is held between its size and its taking. */
     static EventSource ofArrays(Supplier<byte[]> events) {
         return new EventSource() {
             private byte[] held;
+            private volatile boolean holding;
 
             @Override
             public int nextSize() {
                 if (held == null) {
                     held = events.get();
+                    if (held != null) {
+                        holding = true;
+                    }
                 }
                 return held == null ? -1 : held.length;
             }
@@ -38,13 +51,22 @@ interface EventSource {
             public void takeNext(byte[] out, int offset) {
                 System.arraycopy(held, 0, out, offset, held.length);
                 held = null;
+                holding = false;
             }
 
             @Override
             public byte[] next() {
                 byte[] e = held != null ? held : events.get();
-                held = null;
+                if (held != null) {
+                    held = null;
+                    holding = false;
+                }
                 return e;
+            }
+
+            @Override
+            public boolean holdsOne() {
+                return holding;
             }
         };
     }

@@ -51,7 +51,7 @@ final class SubscriptionSession {
     /** On a log without one order of positions: the log's own feed, which replaces the cursor. */
     private LogFeed feed;
     /** What is sent next: the cursor's events, or the feed's with the unstored ones between. */
-    private EventSource source;
+    private volatile EventSource source;
 
     SubscriptionSession(ServerCallStreamObserver<byte[]> observer, boolean batched, TopicFilter filter,
                         ProtobusService service) {
@@ -222,6 +222,11 @@ final class SubscriptionSession {
         }
         SubscriptionCursor c = cursor;
         long looked = c == null ? snapshot : c.positionFromAnyThread(); // no cursor yet: starting
+        EventSource s = source;
+        if (c != null && s != null && s.holdsOne()) {
+            // the cursor stands on an event it handed out that waits for the next batch message
+            return Math.max(0, last - (looked - 1));
+        }
         if (looked >= last) {
             return 0;
         }

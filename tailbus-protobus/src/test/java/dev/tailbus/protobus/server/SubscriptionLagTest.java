@@ -125,6 +125,39 @@ class SubscriptionLagTest {
     }
 
     @Test
+    void shouldCountAnEventWaitingForTheNextBatchMessageAsNotSent() throws Exception {
+        ProtobusServiceGrpc.newStub(channel).subscribeBatch(SubscriptionRequest.newBuilder().addTopics("rare").build(),
+                new ClientResponseObserver<SubscriptionRequest, EventBatch>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<SubscriptionRequest> stream) {
+                        stream.disableAutoRequestWithInitial(0); // reads nothing: the transport fills
+                    }
+
+                    @Override
+                    public void onNext(EventBatch value) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        await().atMost(WAIT).until(() -> server.openSubscriptions() == 1);
+        // one append: the large event fills a message of its own, the small one waits for the next
+        publish(event("rare", LARGE), event("rare", 10));
+        await().atMost(WAIT).until(() -> server.subscriptionPositions()[0] == 2);
+        for (int i = 0; i < 100; i++) {
+            publish(event("other", 10));
+        }
+        assertThat(server.subscriptionPositions()).containsExactly(2);
+        // the event at 2 is not sent: behind from it on, 2 to 102
+        assertThat(server.subscriptionLags()).containsExactly(101);
+    }
+
+    @Test
     void shouldCountASubscriptionStillStartingFromItsSnapshot() throws Exception {
         for (int i = 0; i < 5; i++) {
             publish(event("t", 10));
@@ -235,7 +268,7 @@ class SubscriptionLagTest {
         }
     }
 
-    private void publish(EncapsulatedEvent event) throws Exception {
+    private void publish(EncapsulatedEvent... events) throws Exception {
         CompletableFuture<Status> answer = new CompletableFuture<>();
         StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(new StreamObserver<>() {
             @Override
@@ -252,7 +285,7 @@ class SubscriptionLagTest {
             public void onCompleted() {
             }
         });
-        stream.onNext(EventBatch.newBuilder().addEvents(event).build());
+        stream.onNext(EventBatch.newBuilder().addAllEvents(List.of(events)).build());
         stream.onCompleted();
         assertThat(answer.get(30, TimeUnit.SECONDS).getCode()).isZero();
     }
