@@ -137,8 +137,8 @@ public final class ProtobusServerCommand implements Callable<Integer> {
 
     @Option(names = "--http-request-timeout", paramLabel = "DURATION", defaultValue = "10s",
             description = "With --http-address: a publish waits this long at most for a slot (then 503), then as "
-                    + "long for its body (then 408); a connection whose request has not arrived within twice this "
-                    + "and 2s is closed (default: ${DEFAULT-VALUE}).")
+                    + "long for its body (then 408); a connection to the HTTP face or the metrics endpoint whose "
+                    + "request has not arrived within twice this and 2s is closed (default: ${DEFAULT-VALUE}).")
     String httpRequestTimeout;
 
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
@@ -201,10 +201,11 @@ public final class ProtobusServerCommand implements Callable<Integer> {
             throw new ProtobusException(Kind.BAD_INPUT, "--http-request-timeout must be positive, got "
                     + httpRequestTimeout);
         }
+        // before the metrics endpoint or the HTTP face starts the JVM's first JDK HTTP server,
+        // which reads it: both are closed to clients whose requests never arrive
+        HttpFace.limitRequestTime(requestTimeout);
         if (httpAddress != null) {
             security.refuseTlsWith("--http-address");
-            // before the metrics endpoint starts the JVM's first JDK HTTP server, which reads it
-            HttpFace.limitRequestTime(requestTimeout);
             try {
                 http = ListenAddress.parse(httpAddress);
             } catch (ProtobusException e) {

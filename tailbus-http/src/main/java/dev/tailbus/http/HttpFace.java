@@ -77,7 +77,7 @@ public final class HttpFace implements Closeable {
      */
     public static void limitRequestTime(Duration timeout) {
         if (System.getProperty(JDK_MAX_REQUEST_SECONDS) == null) {
-            long seconds = 2 * ((timeout.toMillis() + 999) / 1000) + 2;
+            long seconds = (2 * timeout.toMillis() + 999) / 1000 + 2; // twice the timeout, rounded up, and 2 s
             System.setProperty(JDK_MAX_REQUEST_SECONDS, Long.toString(seconds));
         }
     }
