@@ -402,14 +402,30 @@ final class KafkaFeed implements LogFeed {
             if (wanted) {
                 bytes += r.value().remaining() + 64;
                 if (kept != null) {
-                    kept.add(r);
+                    kept.add(copied(r));
                 }
             } else if (kept == null) {
-                kept = new ArrayList<>(records.subList(0, i));
+                kept = new ArrayList<>(i + 1);
+                for (int k = 0; k < i; k++) {
+                    kept.add(copied(records.get(k)));
+                }
             }
         }
         List<ConsumerRecord<ByteBuffer, ByteBuffer>> out = kept == null ? records : kept;
         return out.isEmpty() ? null : new Chunk(base, out, (int) Math.min(QUEUE_BYTES, bytes));
+    }
+
+    /**
+     * {@code r} with its value copied out of the fetch response, for a chunk that keeps only some
+     * of a poll's records: a view would keep the whole response (up to a fetch's size) for a few
+     * wanted bytes, which the byte budget does not see, so a subscriber of a rare topic among busy
+     * ones could hold thousands of responses. Only the offset and the value are read later.
+     */
+    private static ConsumerRecord<ByteBuffer, ByteBuffer> copied(ConsumerRecord<ByteBuffer, ByteBuffer> r) {
+        ByteBuffer value = r.value();
+        byte[] copy = new byte[value.remaining()];
+        value.get(value.position(), copy);
+        return new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), null, ByteBuffer.wrap(copy));
     }
 
     /** Whether the event was received before {@link #sinceNanos} (within its millisecond). */

@@ -3,6 +3,8 @@ package dev.tailbus.core.fs;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -17,6 +19,7 @@ public final class Descriptors {
     private static final int ENFILE = 23;
     private static final int EMFILE = 24;
     private static final String[] TEXTS = texts();
+    private static final Charset FILE_NAMES = fileNameCharset();
 
     private Descriptors() {
     }
@@ -45,11 +48,20 @@ public final class Descriptors {
     public static void truncate(Path file, long length) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.allocateCapture(arena);
-            MemorySegment name = arena.allocateFrom(file.toString());
+            // encoded as the JDK encodes file names, so that the same file is named
+            MemorySegment name = arena.allocateFrom(file.toString(), FILE_NAMES);
             if (Libc.truncate(capture, name, length) < 0) {
                 throw new IOException("cannot cut " + file + " to " + length + " bytes: "
                         + Libc.strerror(Libc.errno(capture)));
             }
+        }
+    }
+
+    private static Charset fileNameCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8;
         }
     }
 

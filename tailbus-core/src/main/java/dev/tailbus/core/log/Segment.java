@@ -99,13 +99,12 @@ final class Segment {
         return SegmentFiles.index(dataPath);
     }
 
-    /** Pins the writer's data or index channel (opening it if needed) until {@link #unpinWriter}. */
     /**
      * Cuts the data or index file back to {@code length} and forces the cut, so that records an
      * append was refused for cannot come back after a power cut. With no descriptor to spare (the
      * group failed for want of them, and the cache may have closed this file meanwhile) the file
-     * is cut by its name, which needs none; that cut cannot be forced, and is forced with the
-     * file's next force.
+     * is cut by its name, which needs none; that cut cannot be forced now, so the file is marked
+     * unforced, and the next force (the interval flusher, a rotation, the close) forces it.
      */
     private void cut(boolean ofIndex, Path path, long length) throws IOException {
         FileChannel channel;
@@ -116,6 +115,11 @@ final class Segment {
                 throw e;
             }
             Descriptors.truncate(path, length);
+            if (ofIndex) {
+                indexUnforced = true;
+            } else {
+                unforced = true;
+            }
             return;
         }
         try {
@@ -126,6 +130,7 @@ final class Segment {
         }
     }
 
+    /** Pins the writer's data or index channel (opening it if needed) until {@link #unpinWriter}. */
     FileChannel pinWriter(boolean ofIndex) throws IOException {
         return files.acquire(ofIndex ? index : data);
     }

@@ -229,7 +229,13 @@
           if (line.endsWith("\r")) line = line.slice(0, -1);
           if (line === "") { // the end of one event
             if (id !== null) lastId = id;
-            if (data.length) on(type, data.join("\n"));
+            if (data.length) {
+              try {
+                on(type, data.join("\n"));
+              } catch (e) {
+                console.warn("tailbus console: an event could not be shown", e); // the stream goes on
+              }
+            }
             data = []; id = null; type = "message";
           } else if (!line.startsWith(":")) { // not a comment (a heartbeat)
             const colon = line.indexOf(":");
@@ -325,7 +331,16 @@
     $("token").value = token;
     $("token-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
-      token = $("token").value.trim();
+      const given = $("token").value.trim();
+      if (given && !/^[\x21-\x7e]+$/.test(given)) {
+        // a header carries visible ASCII only: a pasted invisible character would fail every request
+        const badge = $("connection");
+        text(badge, "not a token");
+        badge.title = "an access token is made of visible ASCII characters only";
+        badge.classList.add("down");
+        return;
+      }
+      token = given;
       if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
       refreshTopics();
       refreshFacts();

@@ -223,7 +223,7 @@ final class SubscriptionSession {
         SubscriptionCursor c = cursor;
         long looked = c == null ? snapshot : c.positionFromAnyThread(); // no cursor yet: starting
         EventSource s = source;
-        if (c != null && s != null && s.holdsOne()) {
+        if (c != null && s != null && s.holdsOne() && !c.inHistoryFromAnyThread()) {
             // the cursor stands on an event it handed out that waits for the next batch message
             return Math.max(0, last - (looked - 1));
         }
