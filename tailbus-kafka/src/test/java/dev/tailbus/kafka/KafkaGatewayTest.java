@@ -513,22 +513,7 @@ class KafkaGatewayTest {
         java.util.concurrent.CompletableFuture<dev.tailbus.protobus.proto.Status> answer =
                 new java.util.concurrent.CompletableFuture<>();
         io.grpc.stub.StreamObserver<dev.tailbus.protobus.proto.EventBatch> call = ProtobusServiceGrpc.newStub(channel)
-                .publishBatch(new io.grpc.stub.StreamObserver<>() {
-                    @Override
-                    public void onNext(dev.tailbus.protobus.proto.Status value) {
-                        answer.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        answer.complete(dev.tailbus.protobus.proto.Status.getDefaultInstance());
-                    }
-                });
+                .publishBatch(dev.tailbus.protobus.client.StatusAnswer.into(answer));
         call.onNext(batch);
         call.onCompleted();
         return answer;

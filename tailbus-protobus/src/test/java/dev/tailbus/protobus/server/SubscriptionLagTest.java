@@ -12,6 +12,7 @@ import dev.tailbus.core.log.EventToAppend;
 import dev.tailbus.core.log.LogConfig;
 import dev.tailbus.core.log.LogReader;
 import dev.tailbus.core.log.TopicStats;
+import dev.tailbus.protobus.client.StatusAnswer;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
 import dev.tailbus.protobus.proto.EventBatch;
 import dev.tailbus.protobus.proto.ProtobusServiceGrpc;
@@ -78,26 +79,7 @@ class SubscriptionLagTest {
         List<EncapsulatedEvent> received = new CopyOnWriteArrayList<>();
         ClientCallStreamObserver<?>[] call = new ClientCallStreamObserver<?>[1];
         ProtobusServiceGrpc.newStub(channel).subscribe(SubscriptionRequest.newBuilder().addTopics("rare").build(),
-                new ClientResponseObserver<SubscriptionRequest, EncapsulatedEvent>() {
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<SubscriptionRequest> stream) {
-                        stream.disableAutoRequestWithInitial(0);
-                        call[0] = stream;
-                    }
-
-                    @Override
-                    public void onNext(EncapsulatedEvent value) {
-                        received.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+                unread(received::add, call));
         await().atMost(WAIT).until(() -> server.openSubscriptions() == 1);
 
         publish(event("rare", LARGE));
@@ -127,24 +109,7 @@ class SubscriptionLagTest {
     @Test
     void shouldCountAnEventWaitingForTheNextBatchMessageAsNotSent() throws Exception {
         ProtobusServiceGrpc.newStub(channel).subscribeBatch(SubscriptionRequest.newBuilder().addTopics("rare").build(),
-                new ClientResponseObserver<SubscriptionRequest, EventBatch>() {
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<SubscriptionRequest> stream) {
-                        stream.disableAutoRequestWithInitial(0); // reads nothing: the transport fills
-                    }
-
-                    @Override
-                    public void onNext(EventBatch value) {
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+                unread(batch -> { }, new ClientCallStreamObserver<?>[1]));
         await().atMost(WAIT).until(() -> server.openSubscriptions() == 1);
         // one append: the large event fills a message of its own, the small one waits for the next
         publish(event("rare", LARGE), event("rare", 10));
@@ -162,24 +127,7 @@ class SubscriptionLagTest {
         publish(event("rare", LARGE), event("rare", 10));
         ProtobusServiceGrpc.newStub(channel).subscribeBatch(SubscriptionRequest.newBuilder().addTopics("rare")
                         .setOptions(SubscriptionOptions.newBuilder().setHistoryDepth(2)).build(),
-                new ClientResponseObserver<SubscriptionRequest, EventBatch>() {
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<SubscriptionRequest> stream) {
-                        stream.disableAutoRequestWithInitial(0);
-                    }
-
-                    @Override
-                    public void onNext(EventBatch value) {
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+                unread(batch -> { }, new ClientCallStreamObserver<?>[1]));
         await().atMost(WAIT).until(() -> server.openSubscriptions() == 1 && server.subscriptionPositions()[0] == 2);
         // the history is handed out (the cursor is live), but its last event, 2, is not sent: 1 behind
         assertThat(server.subscriptionLags()).containsExactly(1);
@@ -296,23 +244,37 @@ class SubscriptionLagTest {
         }
     }
 
-    private void publish(EncapsulatedEvent... events) throws Exception {
-        CompletableFuture<Status> answer = new CompletableFuture<>();
-        StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(new StreamObserver<>() {
+    /**
+     * A subscriber's observer that asks for no message (the transport fills and the server's
+     * cursor stands still) until the test asks through {@code call[0]}.
+     */
+    private static <T> ClientResponseObserver<SubscriptionRequest, T> unread(java.util.function.Consumer<T> onNext,
+                                                                           ClientCallStreamObserver<?>[] call) {
+        return new ClientResponseObserver<>() {
             @Override
-            public void onNext(Status value) {
-                answer.complete(value);
+            public void beforeStart(ClientCallStreamObserver<SubscriptionRequest> stream) {
+                stream.disableAutoRequestWithInitial(0);
+                call[0] = stream;
+            }
+
+            @Override
+            public void onNext(T value) {
+                onNext.accept(value);
             }
 
             @Override
             public void onError(Throwable t) {
-                answer.completeExceptionally(t);
             }
 
             @Override
             public void onCompleted() {
             }
-        });
+        };
+    }
+
+    private void publish(EncapsulatedEvent... events) throws Exception {
+        CompletableFuture<Status> answer = new CompletableFuture<>();
+        StreamObserver<EventBatch> stream = ProtobusServiceGrpc.newStub(channel).publishBatch(StatusAnswer.into(answer));
         stream.onNext(EventBatch.newBuilder().addAllEvents(List.of(events)).build());
         stream.onCompleted();
         assertThat(answer.get(30, TimeUnit.SECONDS).getCode()).isZero();
