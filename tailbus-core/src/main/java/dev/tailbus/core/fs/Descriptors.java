@@ -18,7 +18,8 @@ import java.nio.file.Path;
 public final class Descriptors {
     private static final int ENFILE = 23;
     private static final int EMFILE = 24;
-    private static final String[] TEXTS = texts();
+    private static final ErrorTexts SHORT = new ErrorTexts(new int[] {EMFILE, ENFILE},
+            new String[] {"Too many open files", "Too many open files in system"});
     private static final Charset FILE_NAMES = fileNameCharset();
 
     private Descriptors() {
@@ -26,17 +27,7 @@ public final class Descriptors {
 
     /** Whether {@code e} (or a cause of it) says there was no descriptor to open a file with. */
     public static boolean isShort(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String message = t.getMessage();
-            if (t instanceof IOException && message != null) {
-                for (String text : TEXTS) {
-                    if (message.endsWith(text)) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
+        return SHORT.tell(e);
     }
 
     /**
@@ -63,25 +54,5 @@ public final class Descriptors {
         } catch (IllegalArgumentException e) {
             return StandardCharsets.UTF_8;
         }
-    }
-
-    private static String[] texts() {
-        String[] english = {"Too many open files", "Too many open files in system"};
-        int[] numbers = {EMFILE, ENFILE};
-        String[] all = new String[english.length * 2];
-        for (int i = 0; i < numbers.length; i++) {
-            all[i] = english[i];
-            String local = english[i];
-            try {
-                String text = Libc.strerror(numbers[i]);
-                if (!text.startsWith("errno ")) {
-                    local = text;
-                }
-            } catch (LinkageError | RuntimeException e) {
-                // no native access: the English texts alone
-            }
-            all[english.length + i] = local;
-        }
-        return all;
     }
 }
