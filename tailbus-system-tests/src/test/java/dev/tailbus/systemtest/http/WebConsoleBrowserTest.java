@@ -284,9 +284,25 @@ class WebConsoleBrowserTest {
         publisher.publish(BusEvent.of("token/a", "seen with a token".getBytes(StandardCharsets.UTF_8)));
         await().atMost(WAIT).until(() -> tailLines().stream().anyMatch(l -> l.contains("seen with a token")));
         await().atMost(WAIT).until(() -> text("tail-status").startsWith("Watching token/: 1 events"));
+
+        // a restart under the token's stream: it reconnects by itself with Last-Event-ID
+        publisher.close();
+        server.close();
+        server = HttpFaceServer.startOn(grpcPort, httpPort, root.resolve("store"), "--auth-tokens", tokens.toString());
+        publisher = BusPublisher.builder("127.0.0.1:" + grpcPort)
+                .credentials(dev.tailbus.protobus.client.BusCredentials.NONE.withToken("publisher-token-0001")).build();
+        await().atMost(WAIT).until(() -> server.json("/api/server", "viewer-token-0002").getAsJsonObject()
+                .get("event_streams").getAsInt() == 1);
+        publisher.publish(BusEvent.of("token/a", "after the restart".getBytes(StandardCharsets.UTF_8)));
+        await().atMost(WAIT).until(() -> tailLines().stream().anyMatch(l -> l.contains("after the restart")));
+        assertThat(browser.findElements(By.cssSelector("#tail-list li .pl")).stream().map(WebElement::getText))
+                .containsExactly("after the restart", "seen with a token");
+        browser.manage().logs().get(LogType.BROWSER); // the restart's refused connections are behind
+        publisher.publish(BusEvent.of("token/a", "once more".getBytes(StandardCharsets.UTF_8)));
+        await().atMost(WAIT).until(() -> tailLines().stream().anyMatch(l -> l.contains("once more")));
         List<LogEntry> problems = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue()).toList();
-        assertThat(problems).as("the browser's console log once the token was taken").isEmpty();
+        assertThat(problems).as("the browser's console log once the stream was back").isEmpty();
     }
 
     private String text(String id) {
