@@ -3,12 +3,9 @@ package dev.tailbus.metrics;
 import dev.tailbus.core.log.AppendedEvent;
 import dev.tailbus.core.log.BusLog;
 import dev.tailbus.core.log.EventToAppend;
-import dev.tailbus.core.log.LogReader;
-import dev.tailbus.core.log.TopicStats;
+import dev.tailbus.core.log.ForwardingBusLog;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.List;
-import java.util.function.LongConsumer;
-import java.util.function.Predicate;
 
 /**
  * A {@link BusLog} that counts what is appended to the log under it, by store pattern: every
@@ -17,14 +14,13 @@ import java.util.function.Predicate;
  *
  * <p>Thread-safe, as the log under it.
  */
-final class MeteredLog implements BusLog {
-    private final BusLog log;
+final class MeteredLog extends ForwardingBusLog {
     private final PrefixLabels labels;
     private final CounterDataPoint[] events;
     private final CounterDataPoint[] bytes;
 
     MeteredLog(BusLog log, PrefixLabels labels, CounterDataPoint[] events, CounterDataPoint[] bytes) {
-        this.log = log;
+        super(log);
         this.labels = labels;
         this.events = events;
         this.bytes = bytes;
@@ -32,7 +28,7 @@ final class MeteredLog implements BusLog {
 
     @Override
     public List<AppendedEvent> append(List<EventToAppend> batch) {
-        List<AppendedEvent> appended = log.append(batch);
+        List<AppendedEvent> appended = delegate().append(batch);
         int n = labels.labels().size();
         long[] count = new long[n];
         long[] size = new long[n];
@@ -48,65 +44,5 @@ final class MeteredLog implements BusLog {
             }
         }
         return appended;
-    }
-
-    @Override
-    public long lastPosition() {
-        return log.lastPosition();
-    }
-
-    @Override
-    public LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
-        return log.lastPerTopic(topics, n, upTo);
-    }
-
-    @Override
-    public int maxHistoryDepth() {
-        return log.maxHistoryDepth();
-    }
-
-    @Override
-    public LogReader readAfter(Predicate<String> topics, long after) {
-        return log.readAfter(topics, after);
-    }
-
-    @Override
-    public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
-        return log.readFromTime(topics, timeNanos);
-    }
-
-    @Override
-    public AutoCloseable onAppend(LongConsumer listener) {
-        return log.onAppend(listener);
-    }
-
-    @Override
-    public List<TopicStats> topics() {
-        return log.topics();
-    }
-
-    @Override
-    public String describe() {
-        return log.describe();
-    }
-
-    @Override
-    public dev.tailbus.core.log.LogFeed openFeed(Predicate<String> topics, dev.tailbus.core.log.FeedStart start) {
-        return log.openFeed(topics, start);
-    }
-
-    @Override
-    public byte[] resumeTokenNow() {
-        return log.resumeTokenNow();
-    }
-
-    @Override
-    public boolean appendsRemotely() {
-        return log.appendsRemotely();
-    }
-
-    @Override
-    public void close() {
-        log.close();
     }
 }

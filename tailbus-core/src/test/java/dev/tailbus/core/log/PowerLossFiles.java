@@ -178,18 +178,15 @@ final class PowerLossFiles implements FileLayer {
     }
 
     private void changing(Object key, long from) {
-        Runnable hook;
-        synchronized (this) {
-            changes++;
-            hook = beforeChange;
-        }
-        hook.run();
-        synchronized (this) {
-            durable.merge(key, from, Math::min);
-        }
+        change(() -> durable.merge(key, from, Math::min));
     }
 
     private void forced(Object key, long size) {
+        change(() -> durable.put(key, size));
+    }
+
+    /** Counts a change and runs the hook before it (where a power cut may fall), then records it. */
+    private void change(Runnable record) {
         Runnable hook;
         synchronized (this) {
             changes++;
@@ -197,7 +194,7 @@ final class PowerLossFiles implements FileLayer {
         }
         hook.run();
         synchronized (this) {
-            durable.put(key, size);
+            record.run();
         }
     }
 

@@ -5,12 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
-import dev.tailbus.core.log.AppendedEvent;
 import dev.tailbus.core.log.BusLog;
 import dev.tailbus.core.log.EventLog;
-import dev.tailbus.core.log.EventToAppend;
+import dev.tailbus.core.log.ForwardingBusLog;
 import dev.tailbus.core.log.LogConfig;
-import dev.tailbus.core.log.LogReader;
 import dev.tailbus.core.log.TopicStats;
 import dev.tailbus.protobus.client.StatusAnswer;
 import dev.tailbus.protobus.proto.EncapsulatedEvent;
@@ -35,8 +33,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongConsumer;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -143,7 +139,7 @@ class SubscriptionLagTest {
         // a log whose topic listing, which a history starts with, waits until the test lets it go
         CountDownLatch listing = new CountDownLatch(1);
         AtomicBoolean hold = new AtomicBoolean();
-        BusLog slow = new DelegatingLog(EventLog.open(LogConfig.of(root))) {
+        BusLog slow = new ForwardingBusLog(EventLog.open(LogConfig.of(root))) {
             @Override
             public List<TopicStats> topics() {
                 if (hold.get()) {
@@ -188,60 +184,6 @@ class SubscriptionLagTest {
     private static EncapsulatedEvent event(String topic, int size) {
         return EncapsulatedEvent.newBuilder().setTopic(topic)
                 .setPayload(Any.newBuilder().setValue(ByteString.copyFrom(new byte[size]))).build();
-    }
-
-    /** Every call passed to the log under it, for a test to change one. */
-    private static class DelegatingLog implements BusLog {
-        private final BusLog log;
-
-        DelegatingLog(BusLog log) {
-            this.log = log;
-        }
-
-        @Override
-        public List<AppendedEvent> append(List<EventToAppend> batch) {
-            return log.append(batch);
-        }
-
-        @Override
-        public long lastPosition() {
-            return log.lastPosition();
-        }
-
-        @Override
-        public LogReader lastPerTopic(Predicate<String> topics, int n, long upTo) {
-            return log.lastPerTopic(topics, n, upTo);
-        }
-
-        @Override
-        public LogReader readAfter(Predicate<String> topics, long after) {
-            return log.readAfter(topics, after);
-        }
-
-        @Override
-        public LogReader readFromTime(Predicate<String> topics, long timeNanos) {
-            return log.readFromTime(topics, timeNanos);
-        }
-
-        @Override
-        public AutoCloseable onAppend(LongConsumer listener) {
-            return log.onAppend(listener);
-        }
-
-        @Override
-        public List<TopicStats> topics() {
-            return log.topics();
-        }
-
-        @Override
-        public String describe() {
-            return log.describe();
-        }
-
-        @Override
-        public void close() {
-            log.close();
-        }
     }
 
     /**
